@@ -36,6 +36,10 @@ class Forward:
     state: list                           # final state per layer
     hidden: list[torch.Tensor] | None     # top-layer h_t, t = 1..T (only when recorded)
 
+    def __iter__(self):
+        """Unpacks as ``outputs, state``, like a PyTorch RNN call."""
+        return iter((self.outputs, self.state))
+
 
 class RecurrentModel(nn.Module):
     def __init__(self, config: RunConfig, input_size: int, output_size: int, *,
