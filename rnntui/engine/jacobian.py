@@ -17,6 +17,7 @@ import torch
 from torch.func import jacrev, vmap
 
 from .cells import LayerWeights, cell_step
+from .probes import spectral_radius
 
 REFERENCE_LABELS = {"rnn_tanh": "ρ(W_hh)^k", "rnn_relu": "ρ(W_hh)^k", "lstm": "∏ forget gates",
                     "gru": "∏ update gates"}
@@ -108,6 +109,6 @@ def jacobian_profile(cell: str, w: LayerWeights, inputs: torch.Tensor, state0: t
     if cell in ("lstm", "gru"):
         reference = _gate_reference(cell, one, proj, states, gate)
     else:
-        rho = float(torch.linalg.eigvals(one.w_hh[0]).abs().max())
+        rho = spectral_radius(one.w_hh[0])
         reference = distance.double() * (math.log10(rho) if rho > 0 else -math.inf)
     return JacobianProfile(distance, product_log10_norms(jacobians), reference, REFERENCE_LABELS[cell])
