@@ -1,0 +1,148 @@
+"""Tidy CSV export of a run: what ran is written somewhere, always.
+
+``<name>.csv`` has one row per evaluation point and every config field as a
+column, so many runs concatenate in pandas; ``<name>.timesteps.csv`` holds the
+per-timestep gradient profile of every probe. Files are written atomically;
+when the requested place is unwritable the same files go to a fallback
+directory and the result says where.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import FIELDS
+from .record import RunRecord
+
+RUN_COLUMNS = ("preset", "device_used", "status", "finished_step", "reason", "metric_name",
+               "final_metric")
+ROW_COLUMNS = ("step", "epoch", "train_loss", "val_loss", "metric", "success")
+TIMESTEP_COLUMNS = ("step", "t", "grad_norm")
+
+
+class ExportError(OSError):
+    """Neither the requested path nor any fallback could be written."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    paths: tuple[Path, ...]        # run summary first, then the timestep profile
+    fallback_used: bool
+    message: str                   # one line for the user: where it went, and why if moved
+
+
+def default_export_path(preset: str, directory: Path = Path("runs")) -> Path:
+    """``runs/<preset>-YYYYmmdd-HHMMSS.csv``: the place a run goes when none is named."""
+    return directory / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+
+
+def fallback_dirs() -> list[Path]:
+    """Where results go when the requested directory cannot be written."""
+    import platformdirs
+
+    return [Path(platformdirs.user_cache_dir("rnntui")) / "runs", Path(tempfile.gettempdir()) / "rnntui-runs"]
+
+
+def timesteps_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.timesteps.csv")
+
+
+def _cell(value: Any) -> Any:
+    """CSV text for one value: empty for missing, exact repr for floats."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def summary_rows(record: RunRecord) -> tuple[list[str], list[dict[str, Any]]]:
+    """Header and rows of the run summary (one row even before any evaluation)."""
+    metric_names: list[str] = []
+    for evaluation in record.evaluations:
+        metric_names += [name for name in evaluation.metrics if name not in metric_names]
+    metric_columns = [f"val_{name}" for name in metric_names]
+    header = [*RUN_COLUMNS, *ROW_COLUMNS, *metric_columns, *FIELDS]
+    run = {
+        "preset": record.preset, "device_used": record.device, "status": record.status,
+        "finished_step": record.finished_step, "reason": record.reason,
+        "metric_name": record.metric_name, "final_metric": record.final_metric,
+        **record.config.to_dict(),
+    }
+    rows = [{**run, "step": e.step, "epoch": e.epoch, "train_loss": e.train_loss, "val_loss": e.val_loss,
+             "metric": e.metrics.get(record.metric_name), "success": e.success,
+             **{f"val_{name}": value for name, value in e.metrics.items()}}
+            for e in record.evaluations]
+    if not rows:
+        last = record.steps[-1] if record.steps else None
+        rows = [{**run, "step": record.last_step, "epoch": last.epoch if last else 0.0,
+                 "train_loss": last.loss if last else None}]
+    return header, rows
+
+
+def timestep_rows(record: RunRecord) -> list[dict[str, Any]]:
+    return [{"step": probe.step, "t": t, "grad_norm": norm}
+            for probe in record.probes for t, norm in enumerate(probe.grad_per_timestep, start=1)]
+
+
+def _render(header: list[str] | tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(header), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory and ``os.replace``: never a half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent,
+                                         prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def _write_pair(path: Path, documents: list[str]) -> tuple[Path, ...]:
+    targets = (path, timesteps_path(path))
+    for target, text in zip(targets, documents):
+        write_atomic(target, text)
+    return targets
+
+
+def export_run(record: RunRecord, path: Path) -> ExportResult:
+    """Write the summary and timestep CSVs at ``path``, or at a fallback if that fails.
+
+    A directory ``path`` gets ``<preset>.csv`` inside it. Raises
+    :class:`ExportError` only when no fallback could be written either.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = path / f"{record.preset}.csv"
+    documents = [_render(*summary_rows(record)), _render(TIMESTEP_COLUMNS, timestep_rows(record))]
+    try:
+        paths = _write_pair(path, documents)
+        return ExportResult(paths, False, f"wrote {paths[0]} and {paths[1].name}")
+    except OSError as exc:
+        problem = f"cannot write {path}: {exc.strerror or exc}"
+    for directory in fallback_dirs():
+        try:
+            paths = _write_pair(directory / path.name, documents)
+        except OSError:
+            continue
+        return ExportResult(paths, True, f"{problem}; wrote {paths[0]} and {paths[1].name} instead")
+    raise ExportError(f"{problem}; no fallback directory was writable either")

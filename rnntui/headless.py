@@ -1,0 +1,189 @@
+"""Headless runs: train one preset in a plain terminal, over SSH or in CI.
+
+A rich progress bar on a TTY, plain periodic lines otherwise (logs stay
+readable). The first Ctrl+C asks the trainer to stop and still exports what
+ran; a second one stops at once, and the export still happens.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .engine.config import ConfigError
+from .engine.control import RunControl
+from .engine.events import Evaluation, Event, RunFinished, RunStarted, StepMetrics
+from .engine.export import ExportError, default_export_path, export_run
+from .engine.presets import Preset
+from .engine.record import RunRecord
+
+EXIT_FINISHED, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CODES = {"finished": EXIT_FINISHED, "diverged": EXIT_DIVERGED, "stopped": EXIT_INTERRUPTED}
+LINE_EVERY_SECONDS = 2.0
+BAR_EVERY_SECONDS = 0.1
+
+
+def _format_duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _metric_text(evaluation: Evaluation | None, name: str) -> str:
+    if evaluation is None or name not in evaluation.metrics:
+        return f"val {name} -"
+    return f"val {name} {evaluation.metrics[name]:.4g}"
+
+
+class _Reporter:
+    """Plain progress lines: every few seconds and at every tenth of the run."""
+
+    def __init__(self, console: Console, record: RunRecord):
+        self.console = console
+        self.record = record
+        self.started = time.monotonic()
+        self.last_shown = self.started
+        self.last_tenth = 0
+
+    def rate(self, step: int) -> float:
+        return step / max(time.monotonic() - self.started, 1e-9)
+
+    def step(self, event: StepMetrics) -> None:
+        total = max(self.record.total_steps, 1)
+        tenth = event.step * 10 // total
+        now = time.monotonic()
+        if tenth > self.last_tenth or now - self.last_shown >= LINE_EVERY_SECONDS:
+            self.last_tenth, self.last_shown = tenth, now
+            rate = self.rate(event.step)
+            eta = _format_duration((total - event.step) / rate) if rate else "-"
+            self.console.print(
+                f"step {event.step}/{total} ({100 * event.step // total}%)  loss {event.loss:.4g}  "
+                f"{_metric_text(self.record.final_evaluation, self.record.metric_name)}  "
+                f"{rate:.1f} it/s  ETA {eta}", highlight=False, markup=False)
+
+    def close(self) -> None:
+        """Nothing to tear down for plain lines."""
+
+
+class _BarReporter(_Reporter):
+    """A rich progress bar with loss, metric, it/s and ETA, redrawn ~10 times a second."""
+
+    def __init__(self, console: Console, record: RunRecord):
+        super().__init__(console, record)
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[metric]}"),
+            TextColumn("{task.fields[rate]} it/s"), TimeRemainingColumn(),
+            console=console, transient=False)
+        self.task = self.progress.add_task(record.preset, total=record.total_steps, loss="-",
+                                           metric=_metric_text(None, record.metric_name), rate="-")
+        self.progress.start()
+
+    def step(self, event: StepMetrics) -> None:
+        now = time.monotonic()
+        if now - self.last_shown < BAR_EVERY_SECONDS and event.step < self.record.total_steps:
+            return
+        self.last_shown = now
+        self.progress.update(self.task, completed=event.step, loss=f"{event.loss:.4g}",
+                             metric=_metric_text(self.record.final_evaluation, self.record.metric_name),
+                             rate=f"{self.rate(event.step):.1f}")
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+@contextmanager
+def _stop_on_sigint(control: RunControl) -> Iterator[list[bool]]:
+    """First Ctrl+C asks the run to stop; a second raises KeyboardInterrupt."""
+    interrupted: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+
+    def handler(signum, frame):
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted.append(True)
+        control.stop()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _start(events: Iterator[Event]) -> RunStarted:
+    """The first event; set-up failures (bad device, bad task sizes) become ConfigError."""
+    try:
+        first = next(events)
+    except ConfigError:
+        raise
+    except ValueError as exc:
+        raise ConfigError({"config": str(exc)}) from None
+    if not isinstance(first, RunStarted):
+        raise RuntimeError(f"trainer began with {type(first).__name__}, not RunStarted")
+    return first
+
+
+def _summary(record: RunRecord, seconds: float) -> str:
+    final = record.final_evaluation
+    metrics = ", ".join(f"{name} {value:.4g}" for name, value in final.metrics.items()) if final else ""
+    outcome = {"finished": "finished", "diverged": "DIVERGED", "stopped": "stopped"}.get(record.status,
+                                                                                         record.status)
+    line = f"{outcome} at step {record.finished_step or record.last_step}/{record.total_steps}"
+    line += f" in {_format_duration(seconds)}"
+    if record.reason:
+        line += f" ({record.reason})"
+    if final is not None:
+        line += f"; last validation at step {final.step}: {metrics}"
+        if final.success is not None:
+            line += f"; success: {'yes' if final.success else 'no'}"
+    return line
+
+
+def run_headless(preset: Preset, csv_path: Path | None = None, console: Console | None = None) -> int:
+    """Train ``preset`` to the end (or Ctrl+C), export the CSVs, return the exit code."""
+    from .engine.training import train   # torch loads here, not at `rnntui --help`
+
+    console = console or Console(highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    control = RunControl()
+    record = RunRecord(preset.config, preset=preset.name)
+    reporter: _Reporter | None = None
+    started = time.monotonic()
+    with _stop_on_sigint(control) as interrupted:
+        events = train(preset.config, control)
+        try:
+            record.apply(_start(events))
+            console.print(f"rnntui: {preset.name} on {record.device}: {record.total_steps} steps",
+                          markup=False)
+            reporter = (_BarReporter if console.is_terminal else _Reporter)(console, record)
+            for event in events:
+                record.apply(event)
+                if isinstance(event, StepMetrics):
+                    reporter.step(event)
+        except KeyboardInterrupt:
+            events.close()
+        finally:
+            if reporter is not None:
+                reporter.close()
+        if not record.ended:
+            record.apply(RunFinished("stopped", record.last_step, "interrupted"))
+        elif interrupted and record.status == "stopped" and not record.reason:
+            record.reason = "interrupted"
+    console.print(_summary(record, time.monotonic() - started), markup=False)
+    try:
+        result = export_run(record, csv_path or default_export_path(preset.name))
+    except ExportError as exc:
+        errors.print(f"rnntui: {exc}", markup=False)
+    else:
+        (errors if result.fallback_used else console).print(f"CSV: {result.message}", markup=False)
+    return EXIT_CODES[record.status]
