@@ -85,7 +85,7 @@ class RunConfig:
     device: str = _field("auto", "where to train", choices=DEVICES)
     probe_every: int = _field(50, "exact per-timestep gradient probe every K steps (0 = never)",
                               low=0, high=10_000_000)
-    eval_every: int = _field(0, "validate every N steps (0 = once per epoch / 10 times per run)",
+    eval_every: int = _field(0, "validate every N steps (0 = each epoch / 20 times per streaming run)",
                              low=0, high=10_000_000)
 
     def __post_init__(self) -> None:
@@ -161,6 +161,8 @@ def validate(config: RunConfig) -> dict[str, str]:
         errors["seq_len"] = f"{config.seq_len} is too short: {config.task} needs seq_len >= 2"
     if config.task == "temporal_order" and config.seq_len < 10:
         errors["seq_len"] = f"{config.seq_len} is too short: temporal_order needs seq_len >= 10"
+    if config.task == "sine" and config.seq_len < 3:
+        errors["seq_len"] = f"{config.seq_len} is too short: sine needs seq_len >= 3 points"
     if config.task == "adding" and config.seq_len < 2:
         errors["seq_len"] = f"{config.seq_len} is too short: adding needs seq_len >= 2"
     if config.task == "imdb" and config.seq_len > 2000:

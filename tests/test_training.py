@@ -1,0 +1,139 @@
+"""The training loop: probes, determinism, divergence, control from another thread."""
+
+import math
+import threading
+
+import pytest
+import torch
+
+from rnntui.engine.config import ConfigError, RunConfig
+from rnntui.engine.control import RunControl
+from rnntui.engine.events import Evaluation, ProbeResult, RunFinished, RunStarted, StepMetrics
+from rnntui.engine.model import RecurrentModel
+from rnntui.engine.probes import gradient_reach, retain_hidden_grads, timestep_grad_norms
+from rnntui.engine.training import train
+
+TINY = RunConfig(task="latching", cell="lstm", seq_len=6, n_samples=96, batch_size=16, epochs=2,
+                 hidden_size=3, probe_every=2, seed=4)
+
+
+def test_probe_follows_powers_of_w_in_a_linear_rnn():
+    """A ReLU RNN kept in its linear region: ∂L/∂h_t = (Wᵀ)^(T−t) ∂L/∂h_T exactly."""
+    config = RunConfig(cell="rnn_relu", hidden_size=3, seed=0)
+    model = RecurrentModel(config, 2, 1).double()
+    w = torch.tensor([[0.5, 0.2, 0.1], [0.1, 0.6, 0.2], [0.3, 0.1, 0.4]], dtype=torch.float64)
+    with torch.no_grad():
+        layer = model.layers[0]
+        layer.w_hh.copy_(w.unsqueeze(0))
+        layer.w_ih.copy_(torch.full_like(layer.w_ih, 0.3))
+        layer.b_ih.fill_(0.1)
+        layer.b_hh.fill_(0.1)
+    x = torch.rand(1, 1, 8, 2, dtype=torch.float64) + 0.1      # positive inputs: ReLU is linear
+    forward = model(x, record=True)
+    retain_hidden_grads(forward.hidden)
+    forward.outputs.sum().backward()
+    measured = timestep_grad_norms(forward.hidden)[0]
+    last = model.readout_w[0, 0].detach()
+    expected = [torch.linalg.matrix_power(w.T, 7 - t) @ last for t in range(8)]
+    assert torch.allclose(measured, torch.stack([e.norm() for e in expected]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("cell", ["rnn_tanh", "lstm", "gru"])
+def test_probe_step_gradient_equals_fast_path_gradient(cell):
+    config = RunConfig(cell=cell, hidden_size=4, layers=2, seed=2)
+    x = torch.randn(1, 5, 9, 1)
+    grads = []
+    for record in (False, True):
+        model = RecurrentModel(config, 1, 2)
+        model(x, record=record).outputs.pow(2).sum().backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+    assert torch.allclose(grads[0], grads[1], atol=1e-6)
+
+
+def test_gradient_reach():
+    assert gradient_reach([1e-6, 1e-3, 0.02, 0.5, 1.0]) == 2
+    assert gradient_reach([1.0, 1.0, 1.0]) == 0      # peak at the first maximum
+    assert gradient_reach([0.0, 0.0]) == 0
+    assert gradient_reach([0.5, 0.4, 0.3, 1.0]) == 3
+
+
+def test_event_stream_shape():
+    events = list(train(TINY))
+    assert isinstance(events[0], RunStarted) and events[0].device.startswith("cpu")
+    assert isinstance(events[-1], RunFinished) and events[-1].status == "finished"
+    steps = [e for e in events if isinstance(e, StepMetrics)]
+    assert [s.step for s in steps] == list(range(1, events[0].total_steps + 1))
+    probes = [e for e in events if isinstance(e, ProbeResult)]
+    assert [p.step for p in probes] == [1] + list(range(2, len(steps) + 1, 2))
+    assert all(len(p.grad_per_timestep) == TINY.seq_len for p in probes)
+    evaluations = [e for e in events if isinstance(e, Evaluation)]
+    assert len(evaluations) == TINY.epochs and "accuracy" in evaluations[-1].metrics
+
+
+def test_same_seed_same_metrics_other_seed_differs():
+    def losses(config):
+        return [e.loss for e in train(config) if isinstance(e, StepMetrics)]
+    assert losses(TINY) == losses(TINY)
+    assert losses(TINY) != losses(TINY.replace(seed=5))
+
+
+def test_explosion_ends_as_diverged_with_the_step():
+    config = RunConfig(task="adding", cell="rnn_relu", init="normal", init_std=3.0, hidden_size=32,
+                       seq_len=50, iterations=50, batch_size=8, optimizer="sgd", lr=10.0)
+    events = list(train(config))
+    final = events[-1]
+    assert final.status == "diverged"
+    assert f"step {final.step}" in final.reason
+    last_loss = [e for e in events if isinstance(e, StepMetrics)]
+    assert all(math.isfinite(e.loss) for e in last_loss)
+
+
+def test_global_norm_clipping_caps_the_update_norm():
+    config = TINY.replace(clip="global_norm", clip_threshold=0.01, probe_every=0)
+    steps = [e for e in train(config) if isinstance(e, StepMetrics)]
+    assert any(s.grad_norm > 0.01 for s in steps)
+    assert all(s.clipped_norm <= 0.01 * (1 + 1e-4) for s in steps)
+
+
+def test_stop_from_another_thread_within_a_second():
+    control = RunControl()
+    config = TINY.replace(epochs=10_000)
+    events = []
+
+    def consume():
+        for event in train(config, control):
+            events.append(event)
+
+    worker = threading.Thread(target=consume)
+    worker.start()
+    while not any(isinstance(e, StepMetrics) for e in events):
+        worker.join(0.01)
+    control.stop()
+    worker.join(1.0)
+    assert not worker.is_alive()
+    assert events[-1].status == "stopped"
+
+
+def test_pause_and_single_step():
+    control = RunControl()
+    control.pause()
+    stream = train(TINY, control)
+    started = next(stream)
+    assert isinstance(started, RunStarted)
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("event", next(stream)))
+    worker.start()
+    worker.join(0.3)
+    assert worker.is_alive(), "a paused run must not step"
+    control.step_once()
+    worker.join(2.0)
+    assert isinstance(result["event"], (StepMetrics, ProbeResult))
+    control.stop()
+    assert list(stream)[-1].status == "stopped"
+
+
+def test_cuda_asked_for_but_absent_is_a_config_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ConfigError, match="device"):
+        next(train(TINY.replace(device="cuda")))
