@@ -69,10 +69,8 @@ def encode(reviews: Reviews, num_words: int, maxlen: int) -> ImdbData:
     index = {word: i for i, word in enumerate(words) if i > UNUSED}
     tensors, coverage = {}, {}
     for split, (_, labels) in reviews.items():
-        # Only the last maxlen - 1 words can survive the front truncation.
-        keep = maxlen - 1
-        sequences = [[START] + [index.get(w, OOV) for w in (review[-keep:] if keep else [])]
-                     for review in tokens[split]]
+        # Only the last maxlen words can survive the front truncation in pad_front.
+        sequences = [[START] + [index.get(w, OOV) for w in review[-maxlen:]] for review in tokens[split]]
         tensors[split] = (torch.from_numpy(pad_front(sequences, maxlen)), torch.tensor(labels, dtype=torch.int64))
         total = sum(counts[split].values())
         known = sum(count for word, count in counts[split].items() if word in index)
