@@ -33,6 +33,43 @@ class Landscape:
     def grad_norm(self) -> torch.Tensor:
         return torch.hypot(self.grad_w, self.grad_b)
 
+    def at(self, flat_index: int) -> tuple[float, float]:
+        row, col = divmod(int(flat_index), len(self.w))
+        return float(self.w[col]), float(self.b[row])
+
+    def summary(self) -> "LandscapeSummary":
+        """The numbers that tell the story: where the valley, the steepest point and the wall are.
+
+        The wall is the largest loss jump between neighbouring grid cells: the
+        grid gradient is capped by the resolution, but the jump approaches the
+        full cliff height as T sharpens the wall below one cell.
+        """
+        loss = self.loss
+        jump_b = (loss[1:] - loss[:-1]).abs()
+        jump_w = (loss[:, 1:] - loss[:, :-1]).abs()
+        jb, jw = float(jump_b.max()), float(jump_w.max())
+        if jb >= jw:
+            row, col = divmod(int(jump_b.argmax()), jump_b.shape[1])
+            wall = (jb, float(self.w[col]), float(self.b[row:row + 2].mean()))
+        else:
+            row, col = divmod(int(jump_w.argmax()), jump_w.shape[1])
+            wall = (jw, float(self.w[col:col + 2].mean()), float(self.b[row]))
+        norm = self.grad_norm
+        return LandscapeSummary(self.T, float(loss.min()), self.at(loss.argmin()), float(loss.max()),
+                                float(norm.max()), self.at(norm.argmax()), wall[0], wall[1:])
+
+
+@dataclass(frozen=True)
+class LandscapeSummary:
+    T: int
+    min_loss: float
+    argmin: tuple[float, float]
+    max_loss: float
+    steepest: float
+    steepest_at: tuple[float, float]
+    wall_jump: float
+    wall_at: tuple[float, float]
+
 
 @dataclass(frozen=True)
 class Trajectory:
