@@ -23,6 +23,13 @@ def _per_member(values: Sequence[float], like: torch.Tensor) -> torch.Tensor:
     return torch.tensor(values, dtype=like.dtype, device=like.device).view(-1, *[1] * (like.dim() - 1))
 
 
+def _hyper(state: dict, name: str, values: Sequence[float], like: torch.Tensor) -> torch.Tensor:
+    """``_per_member`` made once per parameter, not once per step."""
+    if name not in state:
+        state[name] = _per_member(values, like)
+    return state[name]
+
+
 class PopulationOptimizer:
     def __init__(self, params: Iterable[nn.Parameter], configs: Sequence[RunConfig]):
         self.params = [p for p in params if p.requires_grad]
@@ -50,18 +57,18 @@ class PopulationOptimizer:
         m.lerp_(g, 1 - beta1)
         v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
         t = self.step_count
-        step_size = _per_member(self.lr, p) / (1 - beta1 ** t)
+        step_size = _hyper(state, "lr", self.lr, p) / (1 - beta1 ** t)
         denom = (v.sqrt() / math.sqrt(1 - beta2 ** t)).add_(eps)
         p.sub_(step_size * m / denom)
 
     def _sgd(self, p, g, state):
-        momentum = _per_member(self.momentum, p)
+        momentum = _hyper(state, "momentum", self.momentum, p)
         if "buf" not in state:
             state["buf"] = g.clone()
         else:
             state["buf"].mul_(momentum).add_(g)
         # momentum = 0 makes buf == g, plain SGD.
-        p.sub_(_per_member(self.lr, p) * state["buf"])
+        p.sub_(_hyper(state, "lr", self.lr, p) * state["buf"])
 
     def _rmsprop(self, p, g, state, alpha=0.99, eps=1e-8):
         if not state:
@@ -69,8 +76,8 @@ class PopulationOptimizer:
         square_avg = state["square_avg"]
         square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)
         scaled = g / (square_avg.sqrt().add_(eps))
-        state["buf"].mul_(_per_member(self.momentum, p)).add_(scaled)
-        p.sub_(_per_member(self.lr, p) * state["buf"])
+        state["buf"].mul_(_hyper(state, "momentum", self.momentum, p)).add_(scaled)
+        p.sub_(_hyper(state, "lr", self.lr, p) * state["buf"])
 
 
 def member_grad_norms(params: Sequence[nn.Parameter]) -> torch.Tensor:
