@@ -9,6 +9,7 @@ import json
 import tarfile
 import time
 import urllib.error
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,6 @@ def test_tokenize_follows_keras_text_to_word_sequence():
 
 
 def test_vocabulary_ranks_by_frequency_then_alphabet():
-    from collections import Counter
     words = vocabulary(Counter({"b": 2, "a": 2, "the": 5, "z": 1}), num_words=7)
     assert words == ["<pad>", "<start>", "<oov>", "<unused>", "the", "a", "b"]
 
@@ -277,9 +277,7 @@ def server(payload: bytes, requests: list, fail_after: int | None = None, honour
         if start and honour_range:
             return Response(payload[start:], 206, {"Content-Range": f"bytes {start}-{len(payload) - 1}/{len(payload)}"},
                             fail_after)
-        response = Response(payload, 200, fail_after=fail_after)
-        response.headers["Content-Length"] = str(len(payload))
-        return response
+        return Response(payload, 200, fail_after=fail_after)
     return opener
 
 
