@@ -19,25 +19,14 @@ EXIT_OK, EXIT_BAD_INPUT = 0, 2
 MAX_CELLS = 4_000_000   # grid points × len(T): keeps the CSV and memory sane
 
 
-def _floats(text: str, count: int) -> tuple[float, ...]:
+def _finite(text: str) -> float:
     try:
-        values = tuple(float(part) for part in text.split(","))
+        value = float(text)
     except ValueError:
-        values = ()
-    if len(values) != count or not all(math.isfinite(v) for v in values):
-        raise argparse.ArgumentTypeError(f"expected {count} comma-separated numbers, got {text!r}")
-    return values
-
-
-def _range(text: str) -> tuple[float, float]:
-    low, high = _floats(text, 2)
-    if not low < high:
-        raise argparse.ArgumentTypeError(f"range must be LOW,HIGH with LOW < HIGH, got {text!r}")
-    return low, high
-
-
-def _point(text: str) -> tuple[float, float]:
-    return _floats(text, 2)
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
 
 
 def _positive(kind: type, low: float, high: float):
@@ -66,14 +55,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "clipping. Exit codes: 0 ok, 2 bad input.")
     parser.add_argument("--T", dest="T", type=_steps, action="extend", metavar="T[,T...]",
                         help="sequence length(s); repeat or comma-separate (default 5,50,200)")
-    parser.add_argument("--w-range", type=_range, default=(0.0, 10.0), metavar="LOW,HIGH",
-                        help="recurrent weight range (default 0,10)")
-    parser.add_argument("--b-range", type=_range, default=(-7.0, 1.0), metavar="LOW,HIGH",
-                        help="bias range (default -7,1)")
+    parser.add_argument("--w-range", type=_finite, nargs=2, default=(0.0, 10.0), metavar=("LOW", "HIGH"),
+                        help="recurrent weight range (default 0 10)")
+    parser.add_argument("--b-range", type=_finite, nargs=2, default=(-7.0, 1.0), metavar=("LOW", "HIGH"),
+                        help="bias range (default -7 1)")
     parser.add_argument("--resolution", type=_positive(int, 2, 2000), default=200, metavar="N",
                         help="grid points per axis (default 200)")
     parser.add_argument("--csv", type=Path, metavar="PATH", help="write the grid here as tidy CSV")
-    parser.add_argument("--start", type=_point, metavar="W,B",
+    parser.add_argument("--start", type=_finite, nargs=2, metavar=("W", "B"),
                         help="run gradient descent from this point, without and with clipping")
     parser.add_argument("--lr", type=_positive(float, 1e-12, 1e6), default=0.5, help="learning rate (default 0.5)")
     parser.add_argument("--clip", type=_positive(float, 1e-12, 1e12), default=1.0,
@@ -131,6 +120,10 @@ def _path_table(pairs, lr: float) -> Table:
 def run(args: argparse.Namespace) -> int:
     """Compute, export, summarise; bad input ends in one line on stderr and exit code 2."""
     steps = sorted(set(args.T or [5, 50, 200]))
+    for name, (low, high) in (("--w-range", args.w_range), ("--b-range", args.b_range)):
+        if not low < high:
+            print(f"rnntui landscape: {name} needs LOW < HIGH, got {low:g} {high:g}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     if args.resolution ** 2 * len(steps) > MAX_CELLS:
         print(f"rnntui landscape: {args.resolution}² points × {len(steps)} T values exceeds "
               f"{MAX_CELLS:,} rows; lower --resolution or pass fewer --T", file=sys.stderr)
@@ -160,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
                   "It is thinner than a grid cell past T ≈ 10, so the grid's steepest |∇L| "
                   "understates it: the jump between cells shows it.")
     if args.start is not None:
-        pairs = [(T, descend([args.start] * 2, T, args.lr, args.steps, [None, args.clip])) for T in steps]
+        pairs = [(T, descend([tuple(args.start)] * 2, T, args.lr, args.steps, [None, args.clip])) for T in steps]
         console.print(_path_table(pairs, args.lr))
     if args.csv is not None:
         console.print(f"wrote {args.resolution ** 2 * len(steps):,} rows to {args.csv}")
