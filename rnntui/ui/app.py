@@ -1,0 +1,333 @@
+"""The rnntui Textual app: pick an experiment, train it in the background, watch the gradients.
+
+Training runs in a thread worker that applies engine events to the run's
+record and posts a coalesced ``RunUpdated`` at most every ``POST_SECONDS``;
+a timer repaints what changed every ``REPAINT_SECONDS``. torch is imported
+only when the first run starts, so the first frame appears quickly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Footer, Select, TabbedContent, TabPane
+
+from rnntui.engine.config import ConfigError, RunConfig
+from rnntui.engine.events import RunFinished
+from rnntui.engine.presets import Preset, list_presets, load_preset
+from rnntui.engine.record import RunRecord
+
+from .commands import RnnCommands
+from .messages import RunEnded, RunUpdated
+from .screens.confirm import ConfirmDiscard
+from .screens.export import ExportScreen
+from .screens.help import HelpScreen
+from .session import LiveRun
+from .widgets.form import ExperimentForm
+from .widgets.heatmap import GradHeatmap
+from .widgets.plots import ClipPlot, GradProfilePlot, LivePlot, LossPlot, MetricPlot, TaskPlot
+from .widgets.runs import RunTable
+from .widgets.status import StatusBar
+from .widgets.why import WhyPanel
+
+DEFAULT_PRESET = "latching-srnn"
+FALLBACK = Preset(name="custom", title="Engine defaults", mirrors="",
+                  description="No preset files were found: these are RunConfig's defaults.",
+                  look_for="", config=RunConfig())
+
+
+def default_preset(presets: list[Preset]) -> Preset:
+    by_name = {preset.name: preset for preset in presets}
+    return by_name.get(DEFAULT_PRESET) or (presets[0] if presets else FALLBACK)
+
+
+class RnnTuiApp(App[int]):
+    """Experiment pane on the left, live plots in the centre, status and keys below."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "rnntui"
+    COMMANDS = App.COMMANDS | {RnnCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+    BINDINGS = [
+        Binding("s", "start", "Start", id="start"),
+        Binding("p", "pause", "Pause", id="pause"),
+        Binding("n", "step", "Step", id="step"),
+        Binding("x", "stop", "Stop", id="stop"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("c", "compare", "Compare", id="compare"),
+        Binding("l", "focus_presets", "Preset", id="preset", show=False),
+        Binding("f", "toggle_form", "Form", id="form", show=False),
+        Binding("g", "landscape", "Cliffs", id="landscape", show=False),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+    POST_SECONDS = 0.1
+    REPAINT_SECONDS = 0.2
+
+    def __init__(self, preset: Preset | None = None, presets: list[Preset] | None = None) -> None:
+        super().__init__()
+        self.presets = list(presets) if presets is not None else list_presets()
+        self.preset = preset or default_preset(self.presets)
+        if self.preset.name not in {p.name for p in self.presets}:
+            self.presets.append(self.preset)
+        self.runs: list[LiveRun] = []
+        self.marked: list[int] = []
+        self._changed: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield ExperimentForm(self.presets, self.preset, id="experiment")
+            with TabbedContent(id="centre", initial="live"):
+                with TabPane("Live", id="live"):
+                    with VerticalScroll(id="live-scroll"):
+                        with Grid(id="plots"):
+                            yield LossPlot(id="plot-loss")
+                            yield MetricPlot(id="plot-metric")
+                            yield GradProfilePlot(id="plot-profile")
+                            yield GradHeatmap(id="heatmap")
+                            yield ClipPlot(id="plot-clip")
+                            yield TaskPlot(id="plot-task")
+                with TabPane("Runs", id="runs"):
+                    yield RunTable(id="run-table")
+                    with Horizontal(id="compare"):
+                        yield LossPlot(id="compare-loss")
+                        yield MetricPlot(id="compare-metric")
+                with TabPane("Why", id="why"):
+                    yield WhyPanel(id="why-panel")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load_preset(self.preset)
+        self.query_one("#plot-task").display = False
+        self.query_one(StatusBar).show(None)
+        self.set_interval(self.REPAINT_SECONDS, self.repaint)
+
+    # -- presets and the form ------------------------------------------------
+    @property
+    def form(self) -> ExperimentForm:
+        return self.query_one(ExperimentForm)
+
+    def load_preset(self, preset: Preset) -> None:
+        self.preset = preset
+        self.form.load(preset)
+        self.query_one(WhyPanel).show(preset)
+
+    def request_preset(self, name: str) -> None:
+        """Load a preset, asking first when the fields hold edits."""
+        preset = next(p for p in self.presets if p.name == name)
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.load_preset(preset)
+            else:
+                self.form.revert_picker()
+
+        if self.form.dirty:
+            self.push_screen(ConfirmDiscard(preset.title), answer)
+        else:
+            self.load_preset(preset)
+
+    def on_experiment_form_preset_requested(self, message: ExperimentForm.PresetRequested) -> None:
+        self.request_preset(message.name)
+
+    def on_experiment_form_changed(self, message: ExperimentForm.Changed) -> None:
+        self.query_one(StatusBar).allow_start(message.valid)
+
+    # -- runs ----------------------------------------------------------------
+    @property
+    def active_run(self) -> LiveRun | None:
+        return next((run for run in reversed(self.runs) if run.active), None)
+
+    @property
+    def selected_run(self) -> LiveRun | None:
+        """The run under the Runs table cursor (the newest run unless the user moved it)."""
+        table = self.query_one(RunTable)
+        if not self.runs:
+            return None
+        if table.row_count and table.cursor_row < len(self.runs):
+            return self.runs[table.cursor_row]
+        return self.runs[-1]
+
+    def begin_run(self, paused: bool = False) -> LiveRun | None:
+        if self.active_run is not None:
+            self.notify(f"Run {self.active_run.label} is still going: stop it (x) first.", severity="warning")
+            return None
+        config = self.form.config()
+        if config is None:
+            self.notify("Fix the fields marked in red first.", title="Cannot start", severity="error")
+            return None
+        run = LiveRun(len(self.runs) + 1, RunRecord(config, preset=self.preset.name))
+        if paused:
+            run.control.pause()
+        self.runs.append(run)
+        self.query_one(TabbedContent).active = "live"
+        self._train(run)
+        self._changed.add(run.number)
+        self.repaint()
+        return run
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="training")
+    def _train(self, run: LiveRun) -> None:
+        from rnntui.engine.training import train  # torch loads here, after the first frame
+
+        error = ""
+        posted = 0.0
+        try:
+            for event in train(run.record.config, control=run.control):
+                run.record.apply(event)
+                now = time.monotonic()
+                if now - posted >= self.POST_SECONDS:
+                    posted = now
+                    self.post_message(RunUpdated(run.number))
+        except Exception as exc:  # a crashed run must not take the UI down
+            error = str(exc) or type(exc).__name__
+            run.record.apply(RunFinished("stopped", run.record.last_step, f"crashed: {error}"))
+        self.post_message(RunEnded(run.number, error))
+
+    def on_run_updated(self, message: RunUpdated) -> None:
+        self._changed.add(message.number)
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self._changed.add(message.number)
+        self.repaint()
+        run = self.runs[message.number - 1]
+        if message.error:
+            self.notify(message.error, title=f"Run {run.label} crashed", severity="error", timeout=10)
+        elif run.record.status == "diverged":
+            self.notify(run.record.reason, title=f"Run {run.label} diverged", severity="error", timeout=10)
+        else:
+            self.notify(f"Run {run.label} {run.record.status} at step {run.record.finished_step}.")
+
+    def repaint(self) -> None:
+        """Redraw what changed since the last repaint (called by the timer and at run ends)."""
+        if not self._changed:
+            return
+        changed, self._changed = self._changed, set()
+        latest = self.runs[-1] if self.runs else None
+        self.query_one(StatusBar).show(latest)
+        self.query_one(RunTable).sync(self.runs, set(self.marked))
+        if latest is not None and latest.number in changed:
+            for plot in self.query("#plots LivePlot").results(LivePlot):
+                plot.show([latest.record])
+            self.query_one(GradHeatmap).show(latest.record)
+            self.query_one("#plot-task").display = bool(latest.record.views)
+        if changed & set(self.marked):
+            self.show_comparison()
+
+    def show_comparison(self) -> None:
+        runs = [self.runs[number - 1] for number in self.marked]
+        for plot in self.query("#compare LivePlot").results(LivePlot):
+            plot.show([run.record for run in runs], [f"#{run.number}" for run in runs])
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter or click on a run toggles its mark; the two newest marks are overlaid."""
+        number = int(event.row_key.value)
+        if number in self.marked:
+            self.marked.remove(number)
+        else:
+            self.marked = (self.marked + [number])[-2:]
+        self._changed.add(number)
+        self.repaint()
+        self.show_comparison()
+
+    # -- actions ---------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("button-"):
+            self.run_action(event.button.id.removeprefix("button-"))
+
+    def action_start(self) -> None:
+        self.begin_run()
+
+    def action_pause(self) -> None:
+        run = self.active_run
+        if run is None:
+            self.notify("No run is going: press s to start one.")
+            return
+        if run.control.paused:
+            run.control.resume()
+        else:
+            run.control.pause()
+        self._changed.add(run.number)
+        self.repaint()
+
+    def action_step(self) -> None:
+        run = self.active_run or self.begin_run(paused=True)
+        if run is not None:
+            run.control.step_once()
+            self._changed.add(run.number)
+            self.repaint()
+
+    def action_stop(self) -> None:
+        run = self.active_run
+        if run is None:
+            self.notify("No run is going.")
+            return
+        run.control.stop()
+
+    def action_export(self) -> None:
+        run = self.selected_run
+        if run is None:
+            self.notify("Nothing to export yet: start a run first.")
+            return
+
+        def done(paths) -> None:
+            if paths:
+                self.notify(f"Wrote {paths[0]} and {paths[-1].name}.", title="Exported")
+
+        self.push_screen(ExportScreen(run), done)
+
+    def action_compare(self) -> None:
+        if len(self.runs) < 2:
+            self.notify("Compare needs two runs: train another one first.")
+            return
+        if len(self.marked) < 2:
+            self.marked = [run.number for run in self.runs[-2:]]
+        self._changed.update(self.marked)
+        self.repaint()
+        self.query_one(TabbedContent).active = "runs"
+
+    def action_focus_presets(self) -> None:
+        self.form.display = True
+        picker = self.query_one("#preset", Select)
+        picker.focus()
+        picker.expanded = True
+
+    def action_toggle_form(self) -> None:
+        self.form.display = not self.form.display
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_landscape(self) -> None:
+        """Open the cliff explorer (rnntui.ui.landscape) where that module is installed."""
+        try:
+            module = importlib.import_module("rnntui.ui.landscape")
+        except ImportError:
+            self.notify("The cliff explorer is not part of this build.", severity="warning")
+            return
+        self.push_screen(module.LandscapeScreen())
+
+    def on_unmount(self) -> None:
+        for run in self.runs:
+            run.control.stop()
+
+
+def run_app(preset: str | None = None) -> int:
+    """Open the TUI on a preset name or TOML path (the default preset when None); the exit code."""
+    try:
+        presets = list_presets()
+        chosen = load_preset(preset) if preset else default_preset(presets)
+    except ConfigError as exc:
+        print(f"rnntui: {exc}", file=sys.stderr)
+        return 2
+    app = RnnTuiApp(chosen, presets)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,42 @@
+"""The app's own command-palette entries (the theme picker comes from Textual's system commands)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Callable
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .app import RnnTuiApp
+
+
+class RnnCommands(Provider):
+    """Load any preset, start, pause, step, stop, export, compare, open the cliff explorer."""
+
+    def commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app: RnnTuiApp = self.app  # type: ignore[assignment]
+        entries = [
+            ("Start run", app.action_start, "train the fields on the left"),
+            ("Pause / resume run", app.action_pause, "pause or resume the current run"),
+            ("Single step", app.action_step, "run exactly one optimizer step"),
+            ("Stop run", app.action_stop, "stop the current run"),
+            ("Export run", app.action_export, "write the selected run as CSV"),
+            ("Compare runs", app.action_compare, "overlay two runs' curves"),
+            ("Open cliff explorer", app.action_landscape, "loss landscape of a one-unit RNN"),
+        ]
+        for preset in app.presets:
+            entries.append((f"Load preset: {preset.title}", partial(app.request_preset, preset.name),
+                            preset.description))
+        return entries
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self.commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,69 @@
+"""Export a run as the engine's CSV pair, to a path the user can edit.
+
+An unwritable path is reported here, in red; the engine then writes the same
+files to a fallback directory, so nothing is lost, and the dialog stays open
+to try another place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from rnntui.engine.export import ExportError, default_export_path, export_run
+from rnntui.ui.session import LiveRun
+
+
+class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
+    """Dismisses with the written paths, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, run: LiveRun) -> None:
+        super().__init__()
+        self.run = run
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Export run {self.run.label} ({self.run.state}) as CSV:")
+            yield Input(str(default_export_path(self.run.record.preset)), id="export-path")
+            yield Static("", id="export-message")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", id="export", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export":
+            self.export()
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self) -> None:
+        self.export()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def export(self) -> None:
+        message = self.query_one("#export-message", Static)
+        text = self.query_one("#export-path", Input).value.strip()
+        if not text:
+            message.update("enter a file name")
+            message.set_classes("-error")
+            return
+        try:
+            result = export_run(self.run.record, Path(text))
+        except ExportError as exc:
+            message.update(str(exc))
+            message.set_classes("-error")
+            return
+        if result.fallback_used:
+            message.update(result.message)
+            message.set_classes("-error")
+            return
+        self.dismiss(result.paths)

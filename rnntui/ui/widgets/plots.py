@@ -1,0 +1,198 @@
+"""Live plots (textual-plotext), redrawn from data kept on the widget.
+
+Every render re-plots from the stored records, so resizes and theme changes
+are safe, series are thinned to the current width, and log axes are drawn
+as ``log10`` values with ``1eK`` labels (plotext 5's log scale breaks on
+rebuild). Colours come from the app theme so the plots follow it.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from textual.color import Color
+from textual_plotext import PlotextPlot
+
+from rnntui.engine.record import RunRecord
+
+from .scale import log10_series, log_ticks, thin
+
+RUN_COLOURS = ("primary", "warning", "success", "error")
+SPARSE = 40
+
+
+def marker_for(xs: Sequence[float]) -> str:
+    """Braille lines for dense series; visible dots for a few evaluations."""
+    return "braille" if len(xs) > SPARSE else "dot"
+
+
+class LivePlot(PlotextPlot):
+    """Base class: keeps the records it shows and re-plots them on every render."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.records: list[RunRecord] = []
+        self.labels: list[str] = []
+
+    def show(self, records: Sequence[RunRecord], labels: Sequence[str] = ()) -> None:
+        """Plot these runs; ``labels`` name each run in an overlay."""
+        self.records = list(records)
+        self.labels = list(labels)
+        self.refresh()
+
+    def colour(self, name: str, fade: float = 0.0) -> tuple[int, int, int]:
+        """A theme colour as RGB, optionally faded towards the plot background."""
+        variables = self.app.theme_variables
+        colour = Color.parse(variables.get(name, variables["foreground"]))
+        if fade:
+            colour = colour.blend(Color.parse(variables["surface"]), fade)
+        return colour.rgb
+
+    def render(self):
+        plt = self.plt
+        plt.clear_figure()
+        self.draw(plt, max(16, 2 * self.size.width))
+        return super().render()
+
+    def draw(self, plt, points: int) -> None:
+        raise NotImplementedError
+
+    def plot_log(self, plt, series: list[tuple[Sequence[float], Sequence[float], str, tuple]],
+                 points: int) -> None:
+        """Plot ``(xs, ys, label, rgb)`` series on a log10 y axis with ``1eK`` ticks."""
+        low, high = np.inf, -np.inf
+        for xs, ys, label, rgb in series:
+            x, y = thin(xs, log10_series(ys), points)
+            if x:
+                plt.plot(x, y, label=label or None, color=rgb, marker=marker_for(x))
+                low, high = min(low, min(y)), max(high, max(y))
+        ticks, labels = log_ticks(low, high)
+        if ticks:
+            plt.yticks(ticks, labels)
+
+    def mark_divergence(self, plt) -> None:
+        for record in self.records:
+            if record.status == "diverged" and record.finished_step:
+                plt.vline(record.finished_step, self.colour("error"))
+
+    def run_label(self, index: int, what: str) -> str:
+        """Series label: plain in a single-run plot, prefixed by the run in an overlay."""
+        return f"{self.labels[index]} {what}" if self.labels else what
+
+
+class LossPlot(LivePlot):
+    """Training loss per step (faded) and validation loss per evaluation, log-y."""
+
+    def draw(self, plt, points: int) -> None:
+        plt.title("loss (log scale)" if self.records else "loss — press s to start")
+        series = []
+        for i, record in enumerate(self.records):
+            base = RUN_COLOURS[i % len(RUN_COLOURS)]
+            steps = record.steps[:]
+            evaluations = record.evaluations[:]
+            series.append(([s.step for s in steps], [s.loss for s in steps],
+                           self.run_label(i, "train"), self.colour(base, 0.55)))
+            series.append(([e.step for e in evaluations], [e.val_loss for e in evaluations],
+                           self.run_label(i, "val"), self.colour(base if len(self.records) > 1 else "accent")))
+        self.plot_log(plt, series, points)
+        self.mark_divergence(plt)
+        plt.xlabel("step")
+
+
+class MetricPlot(LivePlot):
+    """The task's validation metric per evaluation (log-y when lower is better)."""
+
+    def draw(self, plt, points: int) -> None:
+        if not self.records:
+            plt.title("metric")
+            return
+        first = self.records[0]
+        lower_is_better = first.metric_goal == "min"
+        plt.title(f"val {first.metric_name}" + (" (log scale)" if lower_is_better else ""))
+        series = []
+        for i, record in enumerate(self.records):
+            evaluations = record.evaluations[:]
+            xs = [e.step for e in evaluations]
+            ys = [e.metrics.get(record.metric_name, np.nan) for e in evaluations]
+            series.append((xs, ys, self.run_label(i, record.metric_name),
+                           self.colour(RUN_COLOURS[i % len(RUN_COLOURS)])))
+        if lower_is_better:
+            self.plot_log(plt, series, points)
+        else:
+            values = []
+            for xs, ys, label, rgb in series:
+                x, y = thin(xs, np.asarray(ys, dtype=float), points)
+                if x:
+                    plt.plot(x, y, label=label, color=rgb, marker=marker_for(x))
+                    values += y
+            if values and 0 <= min(values) and max(values) <= 1:
+                plt.ylim(0, 1)
+        self.mark_divergence(plt)
+        plt.xlabel("step")
+
+
+class GradProfilePlot(LivePlot):
+    """‖∂L/∂h_t‖ against t for the latest probe, the first probe faded behind it."""
+
+    def draw(self, plt, points: int) -> None:
+        probes = self.records[0].probes[:] if self.records else []
+        if not probes:
+            plt.title("‖∂L/∂h_t‖ vs t — waiting for a probe")
+            return
+        first, latest = probes[0], probes[-1]
+        ts = range(1, len(latest.grad_per_timestep) + 1)
+        plt.title(f"‖∂L/∂h_t‖ vs t, step {latest.step} (faded: step {first.step}) · reach {latest.reach}")
+        series = [(ts, latest.grad_per_timestep, f"step {latest.step}", self.colour("primary"))]
+        if first is not latest:
+            series.insert(0, (ts, first.grad_per_timestep, f"step {first.step}", self.colour("primary", 0.65)))
+        self.plot_log(plt, series, points)
+        plt.xlabel("timestep t")
+
+
+class ClipPlot(LivePlot):
+    """Global gradient norm before and after clipping, with the threshold line."""
+
+    def draw(self, plt, points: int) -> None:
+        if not self.records:
+            plt.title("gradient norm")
+            return
+        record = self.records[0]
+        steps = record.steps[:]
+        xs = [s.step for s in steps]
+        clipping = record.config.clip != "none"
+        series = [(xs, [s.grad_norm for s in steps], "before clip" if clipping else "", self.colour("warning"))]
+        if clipping:
+            threshold = record.config.clip_threshold
+            plt.title(f"gradient norm, {record.config.clip} clip at {threshold:g} (log scale)")
+            series.append((xs, [s.clipped_norm for s in steps], "after clip", self.colour("primary")))
+            series.append(([xs[0], xs[-1]] if xs else [0, 1], [threshold, threshold], "threshold",
+                           self.colour("error")))
+        else:
+            plt.title("gradient norm, no clipping (log scale)")
+        self.plot_log(plt, series, points)
+        self.mark_divergence(plt)
+        plt.xlabel("step")
+
+
+class TaskPlot(LivePlot):
+    """The task's own picture: free-running sine vs truth, or recall truth vs prediction."""
+
+    def draw(self, plt, points: int) -> None:
+        views = self.records[0].views if self.records else {}
+        if "sine_generation" in views:
+            view = views["sine_generation"]
+            plt.title(f"free-running generation vs truth, step {view.step}")
+            plt.plot(list(view.x), list(view.truth), label="truth", color=self.colour("foreground", 0.5),
+                     marker="braille")
+            plt.plot(list(view.x), list(view.prediction), label="generated", color=self.colour("primary"),
+                     marker="braille")
+        elif "recall_scatter" in views:
+            view = views["recall_scatter"]
+            plt.title(f"recall: predicted vs true, step {view.step}")
+            low, high = min(view.truth), max(view.truth)
+            plt.plot([low, high], [low, high], color=self.colour("foreground", 0.6), marker="braille")
+            plt.scatter(list(view.truth), list(view.prediction), color=self.colour("primary"), marker="dot")
+            plt.xlabel("true")
+        else:
+            plt.title("task view")

@@ -1,0 +1,55 @@
+"""Log-axis helpers: plotext 5 re-logs data on every rebuild with ``yscale('log')``.
+
+So plots draw ``log10(y)`` on a linear axis and label the ticks ``1eK``
+themselves; series are thinned to about the plot width before plotting.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+
+def log10_series(values: Sequence[float]) -> np.ndarray:
+    """``log10`` of each value; non-finite -> NaN (skipped), <= 0 clamped below the smallest positive."""
+    array = np.asarray(values, dtype=float)
+    finite = np.isfinite(array)
+    positive = finite & (array > 0)
+    floor = array[positive].min() / 10 if positive.any() else 1e-12
+    out = np.full(array.shape, np.nan)
+    out[finite] = np.log10(np.maximum(array[finite], floor))
+    return out
+
+
+def log_ticks(low: float, high: float, max_ticks: int = 6) -> tuple[list[float], list[str]]:
+    """Tick positions (in log10 units) and labels for the range ``low..high`` of log10 values."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return [], []
+    if high - low < 1.5:
+        positions = list(np.linspace(low, high, 3)) if high > low else [low]
+        return positions, [f"{10 ** p:.2g}" for p in positions]
+    first, last = math.floor(low), math.ceil(high)
+    stride = max(1, math.ceil((last - first + 1) / max_ticks))
+    positions = [float(k) for k in range(first, last + 1, stride) if low - 0.5 <= k <= high + 0.5]
+    return positions, [f"1e{k:d}" for k in map(int, positions)]
+
+
+def thin(xs: Sequence[float], ys: np.ndarray, points: int) -> tuple[list[float], list[float]]:
+    """At most ~``points`` finite points, keeping each bucket's min and max so spikes survive."""
+    x = np.asarray(xs, dtype=float)
+    y = np.asarray(ys, dtype=float)
+    keep = np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if len(x) <= points:
+        return x.tolist(), y.tolist()
+    buckets = max(1, points // 2)
+    edges = np.linspace(0, len(x), buckets + 1).astype(int)
+    chosen: list[int] = []
+    for start, stop in zip(edges[:-1], edges[1:]):
+        if stop > start:
+            window = y[start:stop]
+            pair = sorted({start + int(window.argmin()), start + int(window.argmax())})
+            chosen.extend(pair)
+    return x[chosen].tolist(), y[chosen].tolist()

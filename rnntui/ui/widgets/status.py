@@ -1,0 +1,78 @@
+"""The status area: run buttons, run state, progress, speed, ETA and device."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, ProgressBar, Static
+
+from rnntui.engine.record import RunRecord
+from rnntui.ui.session import LiveRun
+
+BUTTONS = (("start", "▶ Start"), ("pause", "⏸ Pause"), ("step", "⏭ Step"), ("stop", "■ Stop"),
+           ("export", "⇩ Export"))
+
+
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def describe_state(run: LiveRun | None) -> str:
+    """A short run-state text; an ended run's reason (engine text) says where and why."""
+    if run is None:
+        return "ready: press s to start"
+    record = run.record
+    if run.state in ("pending", "running"):
+        return "starting…" if run.state == "pending" else f"{run.label} running"
+    if record.ended and record.reason:
+        return f"{run.label} {record.reason}"
+    step = record.finished_step if record.ended else record.last_step
+    return f"{run.label} {run.state} at step {step}"
+
+
+def describe_numbers(record: RunRecord | None) -> str:
+    """Epoch/step, speed, ETA and device, as room allows."""
+    if record is None:
+        return ""
+    parts = [f"step {record.last_step}/{record.total_steps or '?'}"]
+    last = record.steps[-1] if record.steps else None
+    if last is not None and record.steps_per_epoch:
+        parts.append(f"epoch {last.epoch:.2f}")
+    if last is not None and not record.ended and last.steps_per_second > 0:
+        parts.append(f"{last.steps_per_second:.0f} it/s")
+        parts.append(f"ETA {clock((record.total_steps - last.step) / last.steps_per_second)}")
+    if record.final_metric is not None:
+        parts.append(f"{record.metric_name} {record.final_metric:.3g}")
+    parts.append(record.device or "device: starting")
+    return " · ".join(parts)
+
+
+class StatusBar(Vertical):
+    """Buttons and state on the first line, progress and numbers on the second."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="controls"):
+            for name, label in BUTTONS:
+                yield Button(label, id=f"button-{name}", compact=True)
+            yield Static("", id="run-state")
+        with Horizontal(id="progress-row"):
+            yield ProgressBar(total=None, show_eta=False, id="progress")
+            yield Static("", id="run-numbers")
+
+    def show(self, run: LiveRun | None) -> None:
+        record = run.record if run else None
+        label = self.query_one("#run-state", Static)
+        label.update(describe_state(run))
+        label.set_classes(f"-{run.state}" if run else "-ready")
+        self.query_one("#run-numbers", Static).update(describe_numbers(record))
+        bar = self.query_one("#progress", ProgressBar)
+        if record is not None and record.total_steps:
+            bar.update(total=record.total_steps, progress=record.last_step)
+        self.query_one("#button-pause", Button).label = "▶ Resume" if run and run.paused else "⏸ Pause"
+        self.query_one("#button-stop", Button).disabled = not (run and run.active)
+        self.query_one("#button-export", Button).disabled = run is None
+
+    def allow_start(self, allowed: bool) -> None:
+        self.query_one("#button-start", Button).disabled = not allowed
