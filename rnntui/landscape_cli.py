@@ -29,7 +29,7 @@ def _finite(text: str) -> float:
     return value
 
 
-def _positive(kind: type, low: float, high: float):
+def _bounded(kind: type, low: float, high: float):
     def parse(text: str):
         try:
             value = kind(text)
@@ -41,8 +41,8 @@ def _positive(kind: type, low: float, high: float):
     return parse
 
 
-def _steps(text: str) -> list[int]:
-    parse = _positive(int, 1, 100_000)
+def _lengths(text: str) -> list[int]:
+    parse = _bounded(int, 1, 100_000)
     return [parse(part) for part in text.split(",") if part.strip()]
 
 
@@ -53,21 +53,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "Writes tidy CSV (w, b, T, loss) and prints where the valley and the wall are; "
                     "with --start, also runs gradient descent from there without and with norm "
                     "clipping. Exit codes: 0 ok, 2 bad input.")
-    parser.add_argument("--T", dest="T", type=_steps, action="extend", metavar="T[,T...]",
+    parser.add_argument("--T", dest="T", type=_lengths, action="extend", metavar="T[,T...]",
                         help="sequence length(s); repeat or comma-separate (default 5,50,200)")
     parser.add_argument("--w-range", type=_finite, nargs=2, default=(0.0, 10.0), metavar=("LOW", "HIGH"),
                         help="recurrent weight range (default 0 10)")
     parser.add_argument("--b-range", type=_finite, nargs=2, default=(-7.0, 1.0), metavar=("LOW", "HIGH"),
                         help="bias range (default -7 1)")
-    parser.add_argument("--resolution", type=_positive(int, 2, 2000), default=200, metavar="N",
+    parser.add_argument("--resolution", type=_bounded(int, 2, 2000), default=200, metavar="N",
                         help="grid points per axis (default 200)")
     parser.add_argument("--csv", type=Path, metavar="PATH", help="write the grid here as tidy CSV")
     parser.add_argument("--start", type=_finite, nargs=2, metavar=("W", "B"),
                         help="run gradient descent from this point, without and with clipping")
-    parser.add_argument("--lr", type=_positive(float, 1e-12, 1e6), default=0.5, help="learning rate (default 0.5)")
-    parser.add_argument("--clip", type=_positive(float, 1e-12, 1e12), default=1.0,
+    parser.add_argument("--lr", type=_bounded(float, 1e-12, 1e6), default=0.5, help="learning rate (default 0.5)")
+    parser.add_argument("--clip", type=_bounded(float, 1e-12, 1e12), default=1.0,
                         help="gradient-norm threshold for the clipped path (default 1)")
-    parser.add_argument("--steps", type=_positive(int, 1, 100_000), default=150,
+    parser.add_argument("--steps", type=_bounded(int, 1, 100_000), default=150,
                         help="gradient-descent steps (default 150)")
 
 
