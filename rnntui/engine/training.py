@@ -144,7 +144,7 @@ def train(config: RunConfig, control: RunControl | None = None) -> Iterator[Even
         if step in eval_at:
             yield _evaluation(step, epoch, model, task, validation, losses_since_eval)
             losses_since_eval = []
-            view = _view(model, task, step)
+            view = _in_eval_mode(model, task.view, step)
             if view is not None:
                 yield view
     yield RunFinished("finished", step)
@@ -162,13 +162,14 @@ def _probe_result(step, model, groups, hidden, grad_norm, clipped_norm) -> Probe
 def _evaluation(step, epoch, model, task, validation, train_losses) -> Evaluation:
     val_loss, metrics = evaluate(model, task, validation)
     values = {name: float(value[0]) for name, value in metrics.items()}
+    values.update(_in_eval_mode(model, task.model_metrics))
     return Evaluation(step=step, epoch=epoch, train_loss=sum(train_losses) / len(train_losses),
                       val_loss=float(val_loss[0]), metrics=values, success=task.success(values))
 
 
-def _view(model, task, step):
+def _in_eval_mode(model, function, *args):
     model.eval()
     try:
-        return task.view(model, step)
+        return function(model, *args)
     finally:
         model.train()

@@ -91,6 +91,10 @@ class Task(ABC):
         """The task's success criterion for one member, or None if it has none."""
         return None
 
+    def model_metrics(self, model) -> dict[str, float]:
+        """Metrics that need the model itself (e.g. free-running generation), single runs only."""
+        return {}
+
     def baseline(self) -> float | None:
         """The loss of a memoryless predictor, drawn as a reference line."""
         return None

@@ -49,8 +49,8 @@ class SineTask(StreamingTask):
     def metrics(self, outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"mse": member_loss("mse", outputs, targets)}
 
-    def view(self, model, step: int) -> TaskView:
-        """Free-running generation from the first point of a fixed curve."""
+    def free_run(self, model) -> tuple[list[float], list[float], list[float]]:
+        """Free-running generation from the first point of a fixed curve: times, truth, prediction."""
         device = next(model.parameters()).device
         times, values = sine_curves(torch.zeros(1, dtype=torch.int64), self.config.seq_len)
         current = values[0, 0].reshape(1, 1, 1, 1).to(device)
@@ -60,5 +60,13 @@ class SineTask(StreamingTask):
                 outputs, state = model(current, state)
                 current = outputs.reshape(1, 1, 1, 1)
                 predictions.append(float(current))
-        return TaskView(step=step, kind="sine_generation", x=tuple(times[0, 1:].tolist()),
-                        truth=tuple(values[0, 1:].tolist()), prediction=tuple(predictions))
+        return times[0, 1:].tolist(), values[0, 1:].tolist(), predictions
+
+    def model_metrics(self, model) -> dict[str, float]:
+        _, truth, prediction = self.free_run(model)
+        return {"free_run_mse": sum((p - t) ** 2 for p, t in zip(prediction, truth)) / len(truth)}
+
+    def view(self, model, step: int) -> TaskView:
+        times, truth, prediction = self.free_run(model)
+        return TaskView(step=step, kind="sine_generation", x=tuple(times), truth=tuple(truth),
+                        prediction=tuple(prediction))
