@@ -1,0 +1,166 @@
+"""The cliff explorer screen: Pascanu et al.'s Fig. 6, live.
+
+Grids and descent paths are computed in thread workers (exclusive per kind,
+results for a stale view are dropped), so holding ``]`` never blocks keys.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from rnntui.engine.landscape import Landscape, Trajectory, descend, grid, loss_and_grad
+
+from .cliffmap import CliffMap
+from .panel import describe
+from .view import View
+
+PLAIN, CLIPPED = "plain", "clipped"
+
+
+class LandscapeScreen(Screen):
+    """Loss heatmap of the one-unit system, with a pair of descent paths from the cursor."""
+
+    CSS_PATH = "landscape.tcss"
+    BINDINGS = [
+        Binding("left_square_bracket", "step_T(-1)", "T−", id="landscape.t_down"),
+        Binding("right_square_bracket", "step_T(1)", "T+", id="landscape.t_up"),
+        Binding("enter", "descend('both')", "Descend", id="landscape.descend"),
+        Binding("d", "descend('plain')", "No clip", id="landscape.plain"),
+        Binding("c", "descend('clipped')", "Clipped", id="landscape.clipped"),
+        Binding("x", "clear", "Clear", id="landscape.clear"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", id="landscape.zoom_in"),
+        Binding("minus", "zoom(2.0)", "Zoom out", id="landscape.zoom_out"),
+        Binding("r", "resolution(1)", "Finer", id="landscape.finer"),
+        Binding("R", "resolution(-1)", "Coarser", id="landscape.coarser", show=False),
+        Binding("l", "next_lr", "lr", id="landscape.lr"),
+        Binding("0,home", "reset", "Reset view", id="landscape.reset", show=False),
+        Binding("up", "move(0, 1)", "Up", show=False),
+        Binding("down", "move(0, -1)", "Down", show=False),
+        Binding("left", "move(-1, 0)", "Left", show=False),
+        Binding("right", "move(1, 0)", "Right", show=False),
+        Binding("escape", "app.pop_screen", "Back", id="landscape.back"),
+    ]
+
+    class GridReady(Message):
+        def __init__(self, key: tuple, landscape: Landscape, seconds: float) -> None:
+            super().__init__()
+            self.key, self.landscape, self.seconds = key, landscape, seconds
+
+    class PathsReady(Message):
+        def __init__(self, key: tuple, paths: list[Trajectory]) -> None:
+            super().__init__()
+            self.key, self.paths = key, paths
+
+    def __init__(self, view: View | None = None) -> None:
+        super().__init__()
+        self.view = view or View()
+        self.landscape: Landscape | None = None
+        self.landscape_key: tuple | None = None
+        self.seconds = 0.0
+        self.start: tuple[float, float] | None = None   # shared start of the shown paths
+        self.kinds: tuple[str, ...] = ()
+        self.paths: list[Trajectory] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="landscape-body"):
+            yield CliffMap(id="cliff-map")
+            yield Static(id="cliff-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.compute_grid(self.view)
+        self._show()
+
+    # -- state changes ------------------------------------------------------
+    def _set_view(self, view: View) -> None:
+        old, self.view = self.view, view
+        if view.grid_key != old.grid_key:
+            self.compute_grid(view)
+        if self.kinds and (view.T, view.lr) != (old.T, old.lr):
+            self.compute_paths()
+        self._show()
+
+    def action_step_T(self, step: int) -> None:
+        self._set_view(self.view.step_T(step))
+
+    def action_zoom(self, factor: float) -> None:
+        self._set_view(self.view.zoom(factor))
+
+    def action_resolution(self, step: int) -> None:
+        self._set_view(self.view.step_resolution(step))
+
+    def action_reset(self) -> None:
+        self._set_view(self.view.reset_ranges())
+
+    def action_next_lr(self) -> None:
+        self._set_view(self.view.next_lr())
+
+    def action_move(self, dw: int, db: int) -> None:
+        self._set_view(self.view.move(dw, db))
+
+    def on_cliff_map_picked(self, message: CliffMap.Picked) -> None:
+        self._set_view(self.view.pick(message.fx, message.fy))
+
+    def action_descend(self, which: str) -> None:
+        """Add the ``which`` path ('plain', 'clipped' or 'both'); a moved cursor starts a new pair."""
+        if self.start != self.view.cursor:
+            self.start, self.kinds = self.view.cursor, ()
+        wanted = (PLAIN, CLIPPED) if which == "both" else (which,)
+        self.kinds = tuple(k for k in (PLAIN, CLIPPED) if k in wanted or k in self.kinds)
+        self.compute_paths()
+
+    def action_clear(self) -> None:
+        self.start, self.kinds, self.paths = None, (), []
+        self.workers.cancel_group(self, "cliff-paths")
+        self._show()
+
+    # -- background work ----------------------------------------------------
+    def _paths_key(self) -> tuple:
+        return self.start, self.kinds, self.view.T, self.view.lr, self.view.clip, self.view.steps
+
+    @work(thread=True, exclusive=True, group="cliff-grid", exit_on_error=False)
+    def compute_grid(self, view: View) -> None:
+        started = time.perf_counter()
+        land = grid(view.w_range, view.b_range, view.resolution, view.T)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.GridReady(view.grid_key, land, time.perf_counter() - started))
+
+    def compute_paths(self) -> None:
+        self._descend(self._paths_key())
+
+    @work(thread=True, exclusive=True, group="cliff-paths", exit_on_error=False)
+    def _descend(self, key: tuple) -> None:
+        start, kinds, T, lr, clip, steps = key
+        clips = [None if kind == PLAIN else clip for kind in kinds]
+        paths = descend([start] * len(kinds), T, lr, steps, clips)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.PathsReady(key, paths))
+
+    def on_landscape_screen_grid_ready(self, message: GridReady) -> None:
+        if message.key == self.view.grid_key:
+            self.landscape, self.landscape_key, self.seconds = message.landscape, message.key, message.seconds
+            self._show()
+
+    def on_landscape_screen_paths_ready(self, message: PathsReady) -> None:
+        if message.key == self._paths_key():
+            self.paths = message.paths
+            self._show()
+
+    # -- drawing ------------------------------------------------------------
+    def _show(self) -> None:
+        fresh = self.landscape_key == self.view.grid_key
+        pending = "" if fresh else f"T = {self.view.T}, {self.view.resolution}²"
+        self.query_one(CliffMap).show(self.landscape, self.paths, self.view.cursor, pending)
+        loss, gw, gb = (float(v) for v in loss_and_grad(*self.view.cursor, self.view.T))
+        summary = self.landscape.summary() if fresh else None
+        self.query_one("#cliff-panel", Static).update(
+            describe(self.view, summary, self.seconds, (loss, (gw * gw + gb * gb) ** 0.5), self.paths))
