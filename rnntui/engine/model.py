@@ -112,10 +112,11 @@ class RecurrentModel(nn.Module):
         population, batch = x.shape[0], x.shape[1]
         if state is None:
             state = [zero_state(self.cell, population, batch, self.hidden_size, x) for _ in self.layers]
-        fused = self.fused_ok() and not record
+        # Recording needs only the top layer stepped by hand; the layers below stay fused.
+        top_index = len(self.layers) - 1
         new_state, hidden = [], None
         for index, layer in enumerate(self.layers):
-            if fused:
+            if self.fused_ok() and not (record and index == top_index):
                 x, layer_state = run_layer_fused(self.cell, layer.weights(), x, state[index])
             else:
                 x, hidden, layer_state = run_layer_loop(self.cell, layer.weights(), x, state[index], self.gate)
