@@ -88,14 +88,19 @@ class _BarReporter(_Reporter):
 
     def step(self, event: StepMetrics) -> None:
         now = time.monotonic()
-        if now - self.last_shown < BAR_EVERY_SECONDS and event.step < self.record.total_steps:
-            return
-        self.last_shown = now
+        if now - self.last_shown >= BAR_EVERY_SECONDS:
+            self.last_shown = now
+            self._draw(event)
+
+    def _draw(self, event: StepMetrics) -> None:
         self.progress.update(self.task, completed=event.step, loss=f"{event.loss:.4g}",
                              metric=_metric_text(self.record.final_evaluation, self.record.metric_name),
                              rate=f"{self.rate(event.step):.1f}")
 
     def close(self) -> None:
+        """Draw the final state (the last evaluation arrives after the last step), then stop."""
+        if self.record.steps:
+            self._draw(self.record.steps[-1])
         self.progress.stop()
 
 
