@@ -50,15 +50,15 @@ def story(view: View, paths: list[Trajectory]) -> str:
             f"({end_clip:.3g} vs {end_plain:.3g}).")
 
 
-def describe(view: View, summary: LandscapeSummary | None, seconds: float,
-             cursor: tuple[float, float], paths: list[Trajectory]) -> Text:
+def describe(view: View, summary: LandscapeSummary | None, cursor: tuple[float, float],
+             paths: list[Trajectory]) -> Text:
     """``cursor`` is (loss, |∇L|) at the cursor."""
     text = Text("Cliff explorer\n", style="bold").append("x_t = w·σ(x_{t−1}) + b, x_0 = 0.5\n\n")
     text.append(f"T = {view.T}", style="bold").append(f"   grid {view.resolution}²")
     if summary is None:
         text.append("   computing…\n")
     else:
-        text.append(f" in {seconds * 1e3:.0f} ms\n")
+        text.append("\n")
         text.append(f"lowest loss {summary.min_loss:.2g} at {_pair(summary.argmin)}\n")
         text.append(f"steepest |∇L| {summary.steepest:.3g} at {_pair(summary.steepest_at)}\n")
         text.append(f"wall: loss jumps {summary.wall_jump:.3f} between cells at {_pair(summary.wall_at)}\n")

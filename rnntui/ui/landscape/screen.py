@@ -6,7 +6,6 @@ results for a stale view are dropped), so holding ``]`` never blocks keys.
 
 from __future__ import annotations
 
-import time
 
 from textual import work
 from textual.app import ComposeResult
@@ -51,9 +50,9 @@ class LandscapeScreen(Screen):
     ]
 
     class GridReady(Message):
-        def __init__(self, key: tuple, landscape: Landscape, seconds: float) -> None:
+        def __init__(self, key: tuple, landscape: Landscape) -> None:
             super().__init__()
-            self.key, self.landscape, self.seconds = key, landscape, seconds
+            self.key, self.landscape = key, landscape
 
     class PathsReady(Message):
         def __init__(self, key: tuple, paths: list[Trajectory]) -> None:
@@ -65,7 +64,6 @@ class LandscapeScreen(Screen):
         self.view = view or View()
         self.landscape: Landscape | None = None
         self.landscape_key: tuple | None = None
-        self.seconds = 0.0
         self.start: tuple[float, float] | None = None   # shared start of the shown paths
         self.kinds: tuple[str, ...] = ()
         self.paths: list[Trajectory] = []
@@ -129,10 +127,9 @@ class LandscapeScreen(Screen):
 
     @work(thread=True, exclusive=True, group="cliff-grid", exit_on_error=False)
     def compute_grid(self, view: View) -> None:
-        started = time.perf_counter()
         land = grid(view.w_range, view.b_range, view.resolution, view.T)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.GridReady(view.grid_key, land, time.perf_counter() - started))
+            self.post_message(self.GridReady(view.grid_key, land))
 
     def compute_paths(self) -> None:
         self._descend(self._paths_key())
@@ -147,7 +144,7 @@ class LandscapeScreen(Screen):
 
     def on_landscape_screen_grid_ready(self, message: GridReady) -> None:
         if message.key == self.view.grid_key:
-            self.landscape, self.landscape_key, self.seconds = message.landscape, message.key, message.seconds
+            self.landscape, self.landscape_key = message.landscape, message.key
             self._show()
 
     def on_landscape_screen_paths_ready(self, message: PathsReady) -> None:
@@ -163,4 +160,4 @@ class LandscapeScreen(Screen):
         loss, gw, gb = (float(v) for v in loss_and_grad(*self.view.cursor, self.view.T))
         summary = self.landscape.summary() if fresh else None
         self.query_one("#cliff-panel", Static).update(
-            describe(self.view, summary, self.seconds, (loss, (gw * gw + gb * gb) ** 0.5), self.paths))
+            describe(self.view, summary, (loss, (gw * gw + gb * gb) ** 0.5), self.paths))
