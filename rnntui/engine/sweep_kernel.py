@@ -1,0 +1,223 @@
+"""The compiled sweep kernel: many one-unit models trained in C, one thread per core.
+
+``sweep_kernel.c`` is built on first use with the system C compiler into the
+user cache (a second of compile time, keyed by the source, the machine and the
+flags) and loaded with ctypes, whose calls release the GIL, so disjoint member
+ranges train in parallel Python threads. Without a compiler, or with
+``RNNTUI_SWEEP_KERNEL=0``, :func:`load` says why and the sweep falls back to the
+batched PyTorch path, which the tests hold the kernel to (~1e-6).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .config import RunConfig
+
+SOURCE = Path(__file__).with_name("sweep_kernel.c")
+CELL_CODES = {"rnn_tanh": 0, "rnn_relu": 1, "lstm": 2, "gru": 3}
+OPTIMIZER_CODES = {"adam": 0, "sgd": 1, "rmsprop": 2}
+CLIP_CODES = {"none": 0, "global_norm": 1, "tensor_norm": 2, "value": 3}
+MAX_OUTPUTS = 8
+FLAG_SETS = (["-O3", "-march=native"], ["-O3"])
+COMMON_FLAGS = ["-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math", "-Wno-psabi"]
+
+
+class KernelUnavailable(RuntimeError):
+    """The kernel cannot be built or loaded here; the message says why."""
+
+
+class Member(ctypes.Structure):
+    """One model's data, hyperparameters and state, as ``sweep_kernel.c`` reads it."""
+
+    _fields_ = [(name, ctypes.c_int32) for name in
+                ("cell", "hard_gate", "has_bhh", "reverse", "optimizer", "clip", "length", "outputs",
+                 "n_train", "n_val")] + \
+               [(name, ctypes.c_float) for name in ("lr", "momentum", "clip_threshold")] + \
+               [(name, ctypes.c_void_p) for name in
+                ("train_x", "train_y", "order", "val_x", "params", "state_a", "state_b", "losses")] + \
+               [("diverged_step", ctypes.c_int64)]
+
+
+def _cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("rnntui")) / "kernels"
+
+
+def _compile(compiler: str, flags: list[str], target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        built = Path(scratch) / target.name
+        subprocess.run([compiler, *flags, *COMMON_FLAGS, "-o", str(built), str(SOURCE), "-lm"],
+                       check=True, capture_output=True, timeout=120)
+        os.replace(built, target)
+
+
+@functools.cache
+def load() -> ctypes.CDLL:
+    """The built kernel library; raises :class:`KernelUnavailable` with the reason."""
+    if os.environ.get("RNNTUI_SWEEP_KERNEL", "1") == "0":
+        raise KernelUnavailable("disabled by RNNTUI_SWEEP_KERNEL=0")
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if compiler is None:
+        raise KernelUnavailable("no C compiler found (set CC)")
+    problems = []
+    for flags in FLAG_SETS:
+        key = hashlib.sha256(SOURCE.read_bytes() + " ".join([compiler, *flags, platform.machine(),
+                                                             platform.node()]).encode()).hexdigest()[:16]
+        target = _cache_dir() / f"sweep_kernel-{key}.so"
+        try:
+            if not target.exists():
+                _compile(compiler, flags, target)
+            library = ctypes.CDLL(str(target))
+        except (OSError, subprocess.SubprocessError) as exc:
+            detail = getattr(exc, "stderr", b"") or b""
+            problems.append(f"{' '.join(flags)}: {detail.decode(errors='replace').strip() or exc}")
+            continue
+        members = ctypes.POINTER(Member)
+        library.sweep_train.argtypes = [members, ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_int]
+        library.sweep_logits.argtypes = [members, ctypes.c_int, ctypes.c_void_p]
+        return library
+    raise KernelUnavailable("could not build the sweep kernel: " + "; ".join(problems))
+
+
+def unsupported(config: RunConfig, task) -> str | None:
+    """Why the kernel cannot train this member (None when it can)."""
+    checks = [
+        (task.streaming or task.carries_state, "streaming tasks"),
+        (task.vocab_size is not None or task.input_size != 1, "inputs other than one feature"),
+        (task.output_at != "last" or task.loss_kind != "cross_entropy", "losses other than last-step cross-entropy"),
+        (task.output_size > MAX_OUTPUTS, f"more than {MAX_OUTPUTS} classes"),
+        (config.hidden_size != 1 or config.layers != 1, "more than one unit or layer"),
+        (config.input_dropout > 0, "input dropout"),
+        (not hasattr(task, "train_inputs"), "tasks without a fixed data set"),
+    ]
+    return next((reason for failed, reason in checks if failed), None)
+
+
+@dataclass
+class KernelMember:
+    """Everything one member needs in C; tensors are kept alive here."""
+
+    config: RunConfig
+    params: torch.Tensor        # flat float32, the model's parameters in order
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    order: torch.Tensor         # [steps, batch] int64, -1 pads short batches
+    has_bhh: bool
+    outputs: int
+
+    def __post_init__(self) -> None:
+        self.state_a = torch.zeros_like(self.params)
+        self.state_b = torch.zeros_like(self.params)
+        self.losses = torch.zeros(self.order.shape[0])
+
+    def struct(self) -> Member:
+        c = self.config
+        return Member(
+            cell=CELL_CODES[c.cell], hard_gate=int(c.gate_activation == "hard_sigmoid"), has_bhh=int(self.has_bhh),
+            reverse=int(c.reverse), optimizer=OPTIMIZER_CODES[c.optimizer], clip=CLIP_CODES[c.clip],
+            length=c.seq_len, outputs=self.outputs, n_train=self.train_x.shape[0], n_val=self.val_x.shape[0],
+            lr=c.lr, momentum=c.momentum, clip_threshold=c.clip_threshold,
+            train_x=self.train_x.data_ptr(), train_y=self.train_y.data_ptr(), order=self.order.data_ptr(),
+            val_x=self.val_x.data_ptr(), params=self.params.data_ptr(), state_a=self.state_a.data_ptr(),
+            state_b=self.state_b.data_ptr(), losses=self.losses.data_ptr(), diverged_step=0)
+
+
+def _contiguous(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    return tensor.detach().to("cpu", dtype).contiguous()
+
+
+def kernel_member(config: RunConfig, task, model, order: torch.Tensor) -> KernelMember:
+    """Pack a one-member ``RecurrentModel`` and its task's data in the kernel's layout."""
+    n_train, n_val = task.train_inputs.shape[0], task.val_inputs.shape[0]
+    layer = model.layers[0]
+    params = [t for t in (layer.w_ih, layer.w_hh, layer.b_ih, layer.b_hh, model.readout_w, model.readout_b)
+              if t is not None]
+    return KernelMember(
+        config=config, params=_contiguous(torch.cat([p.reshape(-1) for p in params]), torch.float32),
+        train_x=_contiguous(task.train_inputs.reshape(n_train, -1), torch.float32),
+        train_y=_contiguous(task.train_targets, torch.int64),
+        val_x=_contiguous(task.val_inputs.reshape(n_val, -1), torch.float32),
+        order=_contiguous(order, torch.int64), has_bhh=len(params) == 6, outputs=task.output_size)
+
+
+class KernelBatch:
+    """Members trained together: split once into per-thread ranges balanced by cost."""
+
+    def __init__(self, members: list[KernelMember], threads: int):
+        self.library = load()
+        cost = [m.config.seq_len * (4 if m.config.cell in ("lstm", "gru") else 1) for m in members]
+        shares: list[list[int]] = [[] for _ in range(max(1, min(threads, len(members))))]
+        loads = [0] * len(shares)
+        for index in sorted(range(len(members)), key=lambda i: -cost[i]):
+            lightest = loads.index(min(loads))
+            shares[lightest].append(index)
+            loads[lightest] += cost[index]
+        self.order = [i for share in shares for i in share]       # thread ranges are contiguous
+        self.members = [members[i] for i in self.order]
+        self.structs = (Member * len(self.members))(*[m.struct() for m in self.members])
+        bounds = [0]
+        for share in shares:
+            bounds.append(bounds[-1] + len(share))
+        self.ranges = list(zip(bounds[:-1], bounds[1:]))
+        self.pool = ThreadPoolExecutor(len(self.ranges)) if len(self.ranges) > 1 else None
+
+    def _each_range(self, call) -> None:
+        """``call(members_pointer, count, start)`` on every thread's range at once."""
+        jobs = [(ctypes.cast(ctypes.byref(self.structs, start * ctypes.sizeof(Member)), ctypes.POINTER(Member)),
+                 stop - start, start) for start, stop in self.ranges]
+        results = list(self.pool.map(lambda job: call(*job), jobs)) if self.pool else [call(*jobs[0])]
+        if any(code != 0 for code in results):
+            raise MemoryError("the sweep kernel could not allocate its workspace")
+
+    def train(self, step_begin: int, step_end: int, batch: int) -> None:
+        """Optimizer steps ``[step_begin, step_end)`` (0-based) for every member."""
+        self._each_range(lambda members, count, _: self.library.sweep_train(members, count, step_begin,
+                                                                           step_end, batch))
+
+    def diverged_steps(self) -> list[int]:
+        """Per member (in the caller's order): 0, or the 1-based step that diverged."""
+        steps = [0] * len(self.members)
+        for position, index in enumerate(self.order):
+            steps[index] = self.structs[position].diverged_step
+        return steps
+
+    def validation_logits(self) -> list[torch.Tensor]:
+        """Per member (in the caller's order): ``[1, n_val, outputs]`` logits."""
+        sizes = [m.val_x.shape[0] * m.outputs for m in self.members]
+        offsets = [sum(sizes[:i]) for i in range(len(sizes))]
+        flat = torch.empty(sum(sizes))
+        self._each_range(lambda members, count, start: self.library.sweep_logits(
+            members, count, flat.data_ptr() + 4 * offsets[start]))
+        logits = [None] * len(self.members)
+        for position, index in enumerate(self.order):
+            m = self.members[position]
+            logits[index] = flat[offsets[position]:offsets[position] + sizes[position]].reshape(
+                1, m.val_x.shape[0], m.outputs)
+        return logits
+
+    def params(self) -> list[torch.Tensor]:
+        """Final flat parameters per member, in the caller's order."""
+        result = [None] * len(self.members)
+        for position, index in enumerate(self.order):
+            result[index] = self.members[position].params
+        return result
+
+    def close(self) -> None:
+        if self.pool:
+            self.pool.shutdown()
