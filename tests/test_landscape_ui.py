@@ -66,7 +66,7 @@ async def test_enter_runs_the_pair_and_the_story_is_measured():
         assert plain.clip is None and clipped.clip == screen.view.clip
         assert float(plain.step_norm.max()) > 100 * float(clipped.step_norm.max())
         text = panel(screen)
-        assert "off the map" in text and "clipping ends lower" in text
+        assert "off map" in text and "clipping ends lower" in text
         drawn = screen.query_one(CliffMap).render().plain
         assert "•" in drawn and "↗" in drawn     # the clipped trail, and where the unclipped path left
         await press(app, pilot, "x")

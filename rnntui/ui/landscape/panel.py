@@ -9,7 +9,8 @@ from rnntui.engine.landscape import LandscapeSummary, Trajectory
 from .cliffmap import CURSOR, colour_bar, marker
 from .view import View
 
-HINT = "Arrows or a click move +; Enter descends from it with and without clipping; [ ] change T."
+HINT = ("Arrows or a click move +. Enter descends from it with and without clipping (d, c: one "
+        "each; x clears). [ ] step T, + − zoom, 0 resets, r R resolution, l learning rate.")
 
 
 def _pair(point) -> str:
@@ -25,11 +26,11 @@ def path_lines(view: View, path: Trajectory) -> Text:
     name = "no clipping" if path.clip is None else f"clipped, ‖g‖ ≤ {path.clip:g}"
     step = int(path.step_norm.argmax())
     w, b, loss = path.points[-1].tolist()
-    where = "" if _inside(view, w, b) else ", off the map"
-    text = Text(f"{glyph} ", style=f"bold {colour}").append(f"{name}\n", style="bold")
-    text.append(f"  largest step {float(path.step_norm[step]):.3g} (step {step}), "
-                f"raw |∇L| up to {float(path.grad_norm.max()):.3g}\n")
-    return text.append(f"  ends {_pair((w, b))}{where}, loss {loss:.3g}\n")
+    where = "" if _inside(view, w, b) else " off map"
+    text = Text(f"{glyph} ", style=f"bold {colour}").append(name, style="bold")
+    text.append(f": |∇L| up to {float(path.grad_norm.max()):.3g}\n")
+    text.append(f"  largest step {float(path.step_norm[step]):.3g} (step {step})\n")
+    return text.append(f"  ends {_pair((w, b))}{where}, loss {loss:.2g}\n")
 
 
 def story(view: View, paths: list[Trajectory]) -> str:
@@ -53,20 +54,19 @@ def story(view: View, paths: list[Trajectory]) -> str:
 def describe(view: View, summary: LandscapeSummary | None, cursor: tuple[float, float],
              paths: list[Trajectory]) -> Text:
     """``cursor`` is (loss, |∇L|) at the cursor."""
-    text = Text("Cliff explorer\n", style="bold").append("x_t = w·σ(x_{t−1}) + b, x_0 = 0.5\n\n")
-    text.append(f"T = {view.T}", style="bold").append(f"   grid {view.resolution}²")
+    text = Text("x_t = w·σ(x_{t−1}) + b, x_0 = 0.5\n")
+    text.append(f"T = {view.T}", style="bold").append(f", grid {view.resolution}²\n")
     if summary is None:
-        text.append("   computing…\n")
+        text.append("computing…\n")
     else:
-        text.append("\n")
         text.append(f"lowest loss {summary.min_loss:.2g} at {_pair(summary.argmin)}\n")
         text.append(f"steepest |∇L| {summary.steepest:.3g} at {_pair(summary.steepest_at)}\n")
-        text.append(f"wall: loss jumps {summary.wall_jump:.3f} between cells at {_pair(summary.wall_at)}\n")
-    text.append("\n").append(f"{CURSOR[0]} ", style=f"bold {CURSOR[1]}")
-    text.append(f"start {_pair(view.cursor)}: loss {cursor[0]:.3g}, |∇L| {cursor[1]:.3g}\n")
+        text.append(f"wall: loss jump {summary.wall_jump:.2f} at {_pair(summary.wall_at)}\n")
+    text.append(f"{CURSOR[0]} ", style=f"bold {CURSOR[1]}")
+    text.append(f"start {_pair(view.cursor)}: loss {cursor[0]:.2g}, |∇L| {cursor[1]:.2g}\n")
     text.append(f"descent: lr {view.lr:g}, {view.steps} steps\n")
     for path in paths:
         text.append_text(path_lines(view, path))
     line = story(view, paths)
-    text.append(f"\n{line}\n" if line else f"\n{HINT}\n", style="italic" if line else "dim")
-    return text.append("\n").append_text(colour_bar())
+    text.append(f"{line}\n" if line else f"{HINT}\n", style="italic" if line else "dim")
+    return text.append_text(colour_bar())
