@@ -239,9 +239,9 @@ class RnnTuiApp(App[int]):
         self.show_comparison()
 
     # -- actions ---------------------------------------------------------------
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("button-"):
-            self.run_action(event.button.id.removeprefix("button-"))
+            await self.run_action(event.button.id.removeprefix("button-"))
 
     def action_start(self) -> None:
         self.begin_run()

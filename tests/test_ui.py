@@ -1,0 +1,365 @@
+"""Pilot tests of the TUI, driving the real engine on tiny configs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import Input, Select, Static, TabbedContent
+
+from rnntui.engine import export as export_module
+from rnntui.engine.config import ConfigError, build_config
+from rnntui.ui.app import RnnTuiApp, run_app
+from rnntui.ui.screens.confirm import ConfirmDiscard
+from rnntui.ui.screens.export import ExportScreen
+from rnntui.ui.screens.help import HelpScreen
+from rnntui.ui.widgets.form import ExperimentForm
+from rnntui.ui.widgets.heatmap import GradHeatmap
+from rnntui.ui.widgets.plots import LossPlot
+
+from ui_helpers import EXPLODE, LONG, SMOKE, wait_until
+
+
+def make_app(*presets) -> RnnTuiApp:
+    return RnnTuiApp(presets[0], list(presets))
+
+
+def state_text(app: RnnTuiApp) -> str:
+    return str(app.query_one("#run-state", Static).render())
+
+
+async def finish(pilot, app: RnnTuiApp) -> None:
+    await wait_until(pilot, lambda: bool(app.runs) and app.runs[-1].record.ended)
+    await pilot.pause(0.3)
+
+
+async def test_opens_on_the_preset_with_its_values_and_why():
+    app = make_app(SMOKE, LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = app.query_one(ExperimentForm)
+        assert form.query_one("#preset", Select).value == "smoke"
+        assert form.editor("seq_len").value == "5"
+        assert form.editor("cell").value == "lstm"
+        assert not form.dirty
+        app.query_one(TabbedContent).active = "why"
+        await pilot.pause()
+        assert "What to look for" in app.query_one("#why-panel").source
+
+
+async def test_picking_a_preset_loads_it():
+    app = make_app(SMOKE, LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one("#preset", Select).value = "long"
+        await pilot.pause()
+        assert app.preset.name == "long"
+        assert app.query_one(ExperimentForm).editor("epochs").value == "20000"
+
+
+async def test_loading_a_preset_over_edits_asks_first():
+    app = make_app(SMOKE, LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = app.query_one(ExperimentForm)
+        form.editor("seq_len").value = "7"
+        await pilot.pause()
+        assert form.dirty
+        app.query_one("#preset", Select).value = "long"
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("n")
+        await pilot.pause()
+        assert form.editor("seq_len").value == "7" and app.preset.name == "smoke"
+        assert form.query_one("#preset", Select).value == "smoke"
+        app.request_preset("long")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.preset.name == "long" and form.editor("seq_len").value == "5"
+
+
+async def test_invalid_field_is_marked_with_the_engine_message_and_start_is_refused():
+    app = make_app(SMOKE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = app.query_one(ExperimentForm)
+        form.editor("seq_len").focus()
+        form.editor("seq_len").value = ""
+        await pilot.press(*"-3")
+        await pilot.pause()
+        with pytest.raises(ConfigError) as expected:
+            build_config({"seq_len": "-3"})
+        message = form.query_one("#error-seq_len", Static)
+        assert message.display and str(message.render()) == expected.value.errors["seq_len"]
+        assert form.editor("seq_len").has_class("-invalid")
+        assert app.query_one("#button-start").disabled
+        app.set_focus(None)
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.runs == []
+        form.editor("seq_len").value = "5"
+        await pilot.pause()
+        assert not message.display and not app.query_one("#button-start").disabled
+
+
+async def test_q_typed_into_an_input_stays_text():
+    app = make_app(SMOKE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        field = app.query_one(ExperimentForm).editor("lr")
+        field.focus()
+        field.cursor_position = len(field.value)
+        await pilot.press("q", "s")
+        assert field.value.endswith("qs") and app.is_running and app.runs == []
+        app.set_focus(None)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_start_trains_the_real_engine_to_the_end():
+    app = make_app(SMOKE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await finish(pilot, app)
+        record = app.runs[0].record
+        assert record.status == "finished" and record.steps and record.probes and record.evaluations
+        assert "finished at step" in state_text(app)
+        assert app.query_one("#plot-loss", LossPlot).records == [record]
+        assert app.query_one(GradHeatmap).record is record
+        assert "cpu" in str(app.query_one("#run-numbers", Static).render())
+
+
+async def test_start_button_and_second_start_while_running():
+    app = make_app(LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#button-start")
+        await wait_until(pilot, lambda: app.runs and app.runs[0].record.last_step > 0)
+        await pilot.press("s")
+        assert len(app.runs) == 1
+        await pilot.click("#button-stop")
+        await finish(pilot, app)
+        assert app.runs[0].record.status == "stopped"
+
+
+async def test_pause_single_step_resume_and_stop_within_a_second():
+    app = make_app(LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        run = None
+        await wait_until(pilot, lambda: app.runs and app.runs[0].record.last_step > 5)
+        run = app.runs[0]
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        assert run.paused and "paused at step" in state_text(app)
+        held = run.record.last_step
+        await pilot.pause(0.3)
+        assert run.record.last_step == held
+        await pilot.press("n")
+        await wait_until(pilot, lambda: run.record.last_step == held + 1)
+        await pilot.pause(0.3)
+        assert run.record.last_step == held + 1
+        await pilot.press("p")
+        await wait_until(pilot, lambda: run.record.last_step > held + 5)
+        started = time.monotonic()
+        await pilot.press("x")
+        await wait_until(pilot, lambda: run.record.ended, timeout=5)
+        assert time.monotonic() - started < 1.0
+        assert run.record.status == "stopped"
+        await pilot.pause(0.3)
+        assert "stopped" in state_text(app)
+
+
+async def test_single_step_without_a_run_starts_one_paused():
+    app = make_app(LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.runs and app.runs[0].record.last_step == 1)
+        await pilot.pause(0.3)
+        assert app.runs[0].paused and app.runs[0].record.last_step == 1
+        await pilot.press("x")
+        await finish(pilot, app)
+
+
+async def test_diverged_run_shows_where_and_the_ui_stays_alive():
+    app = make_app(EXPLODE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await finish(pilot, app)
+        record = app.runs[0].record
+        assert record.status == "diverged"
+        assert f"diverged at step {record.finished_step}" in state_text(app)
+        assert app.query_one("#run-state").has_class("-diverged")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("s")
+        await finish(pilot, app)
+        assert len(app.runs) == 2
+
+
+async def test_export_writes_the_csv_pair_with_a_default_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(SMOKE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await finish(pilot, app)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        path = app.screen.query_one("#export-path", Input).value
+        assert path.startswith("runs/smoke-") and path.endswith(".csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        written = sorted(p.name for p in (tmp_path / "runs").iterdir())
+        assert len(written) == 2 and any(name.endswith(".timesteps.csv") for name in written)
+
+
+async def test_export_to_an_unwritable_path_shows_the_error_and_loses_nothing(tmp_path, monkeypatch):
+    fallback = tmp_path / "fallback"
+    monkeypatch.setattr(export_module, "fallback_dirs", lambda: [fallback])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    app = make_app(LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await wait_until(pilot, lambda: app.runs and app.runs[0].record.last_step > 3)
+        await pilot.press("x")
+        await finish(pilot, app)
+        await pilot.press("e")
+        field = app.screen.query_one("#export-path", Input)
+        field.value = str(blocker / "out.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        message = app.screen.query_one("#export-message", Static)
+        assert message.has_class("-error") and "cannot write" in str(message.render())
+        assert (fallback / "out.csv").exists() and (fallback / "out.timesteps.csv").exists()
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExportScreen)
+
+
+async def test_compare_overlays_two_runs_and_rows_toggle_marks():
+    app = make_app(SMOKE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c")
+        assert app.marked == []
+        for _ in range(2):
+            await pilot.press("s")
+            await finish(pilot, app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "runs"
+        assert app.marked == [1, 2]
+        overlay = app.query_one("#compare-loss", LossPlot)
+        assert overlay.records == [app.runs[0].record, app.runs[1].record]
+        assert overlay.labels == ["#1", "#2"]
+        table = app.query_one("#run-table")
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        assert app.marked == [2]
+        await pilot.press("enter")
+        assert app.marked == [2, 1]
+
+
+@pytest.mark.parametrize("command, check", [
+    ("Load preset: Long", lambda app: app.preset.name == "long"),
+    ("Start run", lambda app: len(app.runs) == 1),
+    ("Compare runs", lambda app: app.runs == []),
+    ("Open cliff explorer", lambda app: True),
+])
+async def test_palette_commands(command, check):
+    app = make_app(SMOKE, LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*command)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert check(app)
+        await wait_until(pilot, lambda: all(not run.active for run in app.runs))
+
+
+async def test_palette_stop_pause_and_export():
+    app = make_app(LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await wait_until(pilot, lambda: app.runs and app.runs[0].record.last_step > 0)
+        for command in ("Pause / resume", "Stop run", "Export run"):
+            await pilot.press("ctrl+p")
+            await pilot.press(*command)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            if command.startswith("Pause"):
+                assert app.runs[0].control.paused
+        await wait_until(pilot, lambda: app.runs[0].record.ended)
+        assert isinstance(app.screen, ExportScreen)
+
+
+async def test_palette_offers_the_theme_picker():
+    app = make_app(SMOKE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"theme")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert "Theme" in type(app.screen).__name__ or app.screen.query("OptionList")
+
+
+async def test_help_form_toggle_preset_focus_and_landscape_keys():
+    app = make_app(SMOKE, LONG)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("f")
+        assert not app.query_one(ExperimentForm).display
+        await pilot.press("l")
+        assert app.query_one(ExperimentForm).display
+        assert app.query_one("#preset", Select).expanded
+        await pilot.press("escape")
+        app.set_focus(None)
+        await pilot.press("g")
+        await pilot.pause()
+        assert app.is_running
+
+
+@pytest.mark.parametrize("size, columns", [((80, 24), 1), ((160, 48), 3)])
+async def test_plot_grid_folds_to_the_terminal(size, columns):
+    app = make_app(SMOKE)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("s")
+        await finish(pilot, app)
+        plots = app.query_one("#plots")
+        lefts = {widget.region.x for widget in plots.children if widget.display}
+        assert len(lefts) == columns
+
+
+async def test_plots_redraw_after_resize_and_theme_change():
+    """plotext 5's log scale re-logs on rebuild; ours must draw the same axis every time."""
+    app = make_app(SMOKE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await finish(pilot, app)
+        plot = app.query_one("#plot-loss", LossPlot)
+        first = str(plot.render())
+        await pilot.resize_terminal(160, 48)
+        await pilot.resize_terminal(120, 40)
+        app.theme = "textual-light"
+        await pilot.pause()
+        app.theme = "textual-dark"
+        await pilot.pause()
+        assert str(plot.render()) == first
+
+
+async def test_no_color_is_respected(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(SMOKE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.no_color
+
+
+def test_run_app_rejects_an_unknown_preset(capsys):
+    assert run_app("no-such-preset") == 2
+    assert "unknown preset" in capsys.readouterr().err
