@@ -83,21 +83,43 @@ class _Clock:
         return steps / elapsed if elapsed > 0 else 0.0
 
 
+class Trainer:
+    """One run's live objects: device, task, model, optimizer, validation data.
+
+    Front ends that inspect the model (loss slices, Jacobian products) keep the
+    trainer and read ``model``/``task``/``validation`` while the run is paused
+    or over; :meth:`run` is the event stream.
+    """
+
+    def __init__(self, config: RunConfig):
+        self.config = config
+        self.device, _ = resolve_device(config.device)
+        if self.device.type == "cpu":
+            torch.set_num_threads(choose_threads(config))
+        _, self.device_label = resolve_device(config.device)
+        self.task = make_task(config)
+        self.model = RecurrentModel.for_task(config, self.task).to(self.device)
+        self.validation = self.task.validation_batch().to(self.device)
+
+    def run(self, control: RunControl | None = None) -> Iterator[Event]:
+        """Train, yielding events; ends with exactly one ``RunFinished``."""
+        yield from _run(self.config, self.task, self.model, self.validation, self.device_label,
+                        control or RunControl())
+
+
 def train(config: RunConfig, control: RunControl | None = None) -> Iterator[Event]:
-    """Train one run, yielding events; ends with exactly one ``RunFinished``."""
-    control = control or RunControl()
-    device, _ = resolve_device(config.device)
-    if device.type == "cpu":
-        torch.set_num_threads(choose_threads(config))
-    _, device_label = resolve_device(config.device)
-    task = make_task(config)
-    model = RecurrentModel.for_task(config, task).to(device)
+    """Train one run, yielding events; set-up errors surface on the first ``next()``."""
+    yield from Trainer(config).run(control)
+
+
+def _run(config: RunConfig, task: Task, model: RecurrentModel, validation: Batch, device_label: str,
+         control: RunControl) -> Iterator[Event]:
+    device = validation.inputs.device
     params = list(model.parameters())
     optimizer = PopulationOptimizer(params, [config])
     groups = model.parameter_groups()
     total = total_steps(config, task)
     eval_at = evaluation_steps(config, task)
-    validation = task.validation_batch().to(device)
     yield RunStarted(config=config, device=device_label, total_steps=total,
                      steps_per_epoch=0 if task.streaming else task.steps_per_epoch(),
                      metric_name=task.metric_name, metric_goal=task.metric_goal)
