@@ -7,8 +7,8 @@ compiled kernel (:mod:`.sweep_kernel`), where every member steps through its
 own sequence length (no padding work) and the members are spread over the
 cores. Everything else trains as a PyTorch population per architecture and
 length, one optimizer step for all members at once. Runs that differ only in
-the model share one data set. Results land chunk by chunk (a few repeats of
-the whole grid at a time), so a live curve fills in evenly.
+the model share one data set. Results land chunk by chunk, value after
+value with every repeat, so a live curve grows point by finished point.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class SweepSpec:
     memory_mb: int = 512           # data held at once; bounds the chunk size
 
     def runs(self) -> list[Run]:
-        """Every run, ordered repeat-major so each chunk covers the whole grid; validates the spec."""
+        """Every run, value by value (a chunk holds every repeat of a value); validates the spec."""
         errors = {}
         if self.field not in SWEEPABLE_FIELDS:
             errors["field"] = f"{self.field!r} cannot be swept; choose one of {', '.join(SWEEPABLE_FIELDS)}"
@@ -88,7 +88,7 @@ class SweepSpec:
         if errors:
             raise ConfigError(errors, "sweep")
         return [Run(cell, value, repeat, self._config(cell, value, repeat))
-                for repeat in range(self.repeats) for value in self.values for cell in self.cells]
+                for value in self.values for cell in self.cells for repeat in range(self.repeats)]
 
     def _config(self, cell: str, value, repeat: int) -> RunConfig:
         changes = {"cell": cell, self.field: value, "seed": self.base.seed + repeat}

@@ -6,7 +6,10 @@
  * its own data, batch order, length and hyperparameters: forward, backward
  * through time, gradient norm, divergence check, clipping and the optimizer
  * update, with the same equations as rnntui's PyTorch path (cells.py,
- * optim.py). The batch is vectorised in LANES-wide blocks; members are
+ * optim.py). The recurrence is a chain of dependent steps, so one member
+ * alone leaves the core idle waiting on latency: up to GROUP members of the
+ * same shape (cell, length, ...) step together, their independent chains
+ * interleaved, each member on its own data and weights. Members are
  * independent, so Python runs disjoint member ranges on several threads.
  */
 #include <math.h>
@@ -18,6 +21,8 @@
 #endif
 
 #define LANES 16
+#define GROUP 4
+#define WIDTH (GROUP * LANES)
 #define MAX_OUT 8
 #define MAX_PARAMS (4 * 4 + 2 * MAX_OUT)
 
@@ -97,179 +102,192 @@ static inline vf v_gate_grad(vf y, int hard) {
     return y * (1.0f - y);
 }
 
-/* A member's weights by role, copied out of the flat vector (locals vectorise better). */
+/* The weights of a group by role, per member slot. */
 typedef struct {
-    float wx[4], wh[4], bi[4], bh[4], wo[MAX_OUT], bo[MAX_OUT];
+    float wx[GROUP][4], wh[GROUP][4], bi[GROUP][4], bh[GROUP][4], wo[GROUP][MAX_OUT], bo[GROUP][MAX_OUT];
 } View;
 
-static View view_of(const Member *m, const float *p) {
+static void view_of(Member *const *group, View *v) {
+    const Member *m = group[0];
     const int g = gates_of(m->cell), o = m->outputs, head = (m->has_bhh ? 4 : 3) * g;
-    View v;
-    memset(&v, 0, sizeof v);
-    for (int k = 0; k < g; k++) {
-        v.wx[k] = p[k];
-        v.wh[k] = p[g + k];
-        v.bi[k] = p[2 * g + k];
-        v.bh[k] = m->has_bhh ? p[3 * g + k] : 0.0f;
-    }
-    for (int k = 0; k < o; k++) {
-        v.wo[k] = p[head + k];
-        v.bo[k] = p[head + o + k];
-    }
-    return v;
-}
-
-/* Saved values per time step and lane, for the backward pass. */
-static int saved_per_step(int cell) { return cell == LSTM ? 7 : cell == GRU ? 5 : 2; }
-
-/* Forward through the block; xs is [length][LANES]; sv gets what backward needs. */
-static void forward_block(const Member *m, const View *w, const float *xs, float *sv, float *h_out) {
-    const int T = m->length, cell = m->cell, hard = m->hard_gate, S = saved_per_step(cell);
-    vf h = {0}, c = {0};
-    for (int t = 0; t < T; t++) {
-        const vf x = vload(xs + (size_t)t * LANES);
-        float *s = sv + (size_t)t * S * LANES;
-        if (cell == LSTM) {
-            vf i = v_gate((x * w->wx[0] + w->bi[0]) + (h * w->wh[0] + w->bh[0]), hard);
-            vf f = v_gate((x * w->wx[1] + w->bi[1]) + (h * w->wh[1] + w->bh[1]), hard);
-            vf g = v_tanh((x * w->wx[2] + w->bi[2]) + (h * w->wh[2] + w->bh[2]));
-            vf o = v_gate((x * w->wx[3] + w->bi[3]) + (h * w->wh[3] + w->bh[3]), hard);
-            vstore(s + 5 * LANES, c);
-            vstore(s + 6 * LANES, h);
-            c = f * c + i * g;
-            vf tc = v_tanh(c);
-            h = o * tc;
-            vstore(s, i);
-            vstore(s + LANES, f);
-            vstore(s + 2 * LANES, g);
-            vstore(s + 3 * LANES, o);
-            vstore(s + 4 * LANES, tc);
-        } else if (cell == GRU) {
-            vf hn = h * w->wh[2] + w->bh[2];
-            vf r = v_gate((x * w->wx[0] + w->bi[0]) + (h * w->wh[0] + w->bh[0]), hard);
-            vf z = v_gate((x * w->wx[1] + w->bi[1]) + (h * w->wh[1] + w->bh[1]), hard);
-            vf n = v_tanh((x * w->wx[2] + w->bi[2]) + r * hn);
-            vstore(s + 4 * LANES, h);
-            h = (1.0f - z) * n + z * h;
-            vstore(s, r);
-            vstore(s + LANES, z);
-            vstore(s + 2 * LANES, n);
-            vstore(s + 3 * LANES, hn);
-        } else {
-            vstore(s + LANES, h);
-            vf a = (x * w->wx[0] + w->bi[0]) + (h * w->wh[0] + w->bh[0]);
-            h = cell == RNN_TANH ? v_tanh(a) : vselect(a > 0.0f, a, a - a);
-            vstore(s, h);
+    memset(v, 0, sizeof *v);
+    for (int k = 0; k < GROUP; k++) {
+        const float *p = group[k]->params;
+        for (int j = 0; j < g; j++) {
+            v->wx[k][j] = p[j];
+            v->wh[k][j] = p[g + j];
+            v->bi[k][j] = p[2 * g + j];
+            v->bh[k][j] = m->has_bhh ? p[3 * g + j] : 0.0f;
+        }
+        for (int j = 0; j < o; j++) {
+            v->wo[k][j] = p[head + j];
+            v->bo[k][j] = p[head + o + j];
         }
     }
-    vstore(h_out, h);
 }
 
-/* Backward through the block from dL/dh_T (dh); accumulates parameter gradients into g. */
+/* Saved values per time step and slot, for the backward pass. */
+static int saved_per_step(int cell) { return cell == LSTM ? 7 : cell == GRU ? 5 : 2; }
+
+#define PRE(j) ((x * wx[j] + bi[j]) + (h[k] * wh[j] + bh[j]))
+#define SAVE(j, value) vstore(s + (j) * WIDTH + k * LANES, value)
+#define LOAD(j) vload(s + (j) * WIDTH + k * LANES)
+
+/* Forward through one block; xs is [length][GROUP][LANES]; sv gets what backward needs. */
+static void forward_block(const Member *m, const View *w, const float *xs, float *sv, float *h_out) {
+    const int T = m->length, cell = m->cell, hard = m->hard_gate, S = saved_per_step(cell);
+    vf h[GROUP] = {{0}}, c[GROUP] = {{0}};
+    for (int t = 0; t < T; t++) {
+        float *s = sv + (size_t)t * S * WIDTH;
+        for (int k = 0; k < GROUP; k++) {
+            const vf x = vload(xs + (size_t)t * WIDTH + k * LANES);
+            const float *wx = w->wx[k], *wh = w->wh[k], *bi = w->bi[k], *bh = w->bh[k];
+            if (cell == LSTM) {
+                vf i = v_gate(PRE(0), hard), f = v_gate(PRE(1), hard), g = v_tanh(PRE(2));
+                vf o = v_gate(PRE(3), hard);
+                SAVE(5, c[k]);
+                SAVE(6, h[k]);
+                c[k] = f * c[k] + i * g;
+                vf tc = v_tanh(c[k]);
+                h[k] = o * tc;
+                SAVE(0, i);
+                SAVE(1, f);
+                SAVE(2, g);
+                SAVE(3, o);
+                SAVE(4, tc);
+            } else if (cell == GRU) {
+                vf hn = h[k] * wh[2] + bh[2];
+                vf r = v_gate(PRE(0), hard), z = v_gate(PRE(1), hard);
+                vf n = v_tanh((x * wx[2] + bi[2]) + r * hn);
+                SAVE(4, h[k]);
+                h[k] = (1.0f - z) * n + z * h[k];
+                SAVE(0, r);
+                SAVE(1, z);
+                SAVE(2, n);
+                SAVE(3, hn);
+            } else {
+                SAVE(1, h[k]);
+                vf a = PRE(0);
+                h[k] = cell == RNN_TANH ? v_tanh(a) : vselect(a > 0.0f, a, a - a);
+                SAVE(0, h[k]);
+            }
+        }
+    }
+    for (int k = 0; k < GROUP; k++) vstore(h_out + k * LANES, h[k]);
+}
+
+/* Backward through one block from dL/dh_T; adds slot k's parameter gradients to g[k]. */
 static void backward_block(const Member *m, const View *w, const float *xs, const float *sv,
-                           const float *dh_last, float *g) {
+                           const float *dh_last, float (*g)[MAX_PARAMS]) {
     const int T = m->length, cell = m->cell, hard = m->hard_gate, S = saved_per_step(cell);
     const int G = gates_of(cell);
-    vf gx[4] = {{0}}, gh[4] = {{0}}, gbi[4] = {{0}}, gbh[4] = {{0}}, dc = {0}, dh = vload(dh_last);
+    vf gx[GROUP][4] = {{{0}}}, gh[GROUP][4] = {{{0}}}, gbi[GROUP][4] = {{{0}}}, gbh[GROUP][4] = {{{0}}};
+    vf dc[GROUP] = {{0}}, dh[GROUP];
+    for (int k = 0; k < GROUP; k++) dh[k] = vload(dh_last + k * LANES);
     for (int t = T - 1; t >= 0; t--) {
-        const vf x = vload(xs + (size_t)t * LANES);
-        const float *s = sv + (size_t)t * S * LANES;
-        if (cell == LSTM) {
-            vf i = vload(s), f = vload(s + LANES), gg = vload(s + 2 * LANES), o = vload(s + 3 * LANES);
-            vf tc = vload(s + 4 * LANES), cp = vload(s + 5 * LANES), hp = vload(s + 6 * LANES);
-            vf d_o = dh * tc;
-            dc = dc + dh * o * (1.0f - tc * tc);
-            vf a[4] = {dc * gg * v_gate_grad(i, hard), dc * cp * v_gate_grad(f, hard),
-                       dc * i * (1.0f - gg * gg), d_o * v_gate_grad(o, hard)};
-            dc = dc * f;
-            dh = a[0] * w->wh[0] + a[1] * w->wh[1] + a[2] * w->wh[2] + a[3] * w->wh[3];
-            for (int k = 0; k < 4; k++) {
-                gx[k] += a[k] * x;
-                gh[k] += a[k] * hp;
-                gbi[k] += a[k];
+        const float *s = sv + (size_t)t * S * WIDTH;
+        for (int k = 0; k < GROUP; k++) {
+            const vf x = vload(xs + (size_t)t * WIDTH + k * LANES);
+            const float *wh = w->wh[k];
+            if (cell == LSTM) {
+                vf i = LOAD(0), f = LOAD(1), gg = LOAD(2), o = LOAD(3), tc = LOAD(4), cp = LOAD(5), hp = LOAD(6);
+                vf d_o = dh[k] * tc;
+                dc[k] = dc[k] + dh[k] * o * (1.0f - tc * tc);
+                vf a[4] = {dc[k] * gg * v_gate_grad(i, hard), dc[k] * cp * v_gate_grad(f, hard),
+                           dc[k] * i * (1.0f - gg * gg), d_o * v_gate_grad(o, hard)};
+                dc[k] = dc[k] * f;
+                dh[k] = a[0] * wh[0] + a[1] * wh[1] + a[2] * wh[2] + a[3] * wh[3];
+                for (int j = 0; j < 4; j++) {
+                    gx[k][j] += a[j] * x;
+                    gh[k][j] += a[j] * hp;
+                    gbi[k][j] += a[j];
+                }
+            } else if (cell == GRU) {
+                vf r = LOAD(0), z = LOAD(1), n = LOAD(2), hn = LOAD(3), hp = LOAD(4);
+                vf an = dh[k] * (1.0f - z) * (1.0f - n * n);
+                vf az = dh[k] * (hp - n) * v_gate_grad(z, hard);
+                vf ar = an * hn * v_gate_grad(r, hard);
+                vf dhn = an * r;
+                gx[k][0] += ar * x; gbi[k][0] += ar; gh[k][0] += ar * hp; gbh[k][0] += ar;
+                gx[k][1] += az * x; gbi[k][1] += az; gh[k][1] += az * hp; gbh[k][1] += az;
+                gx[k][2] += an * x; gbi[k][2] += an; gh[k][2] += dhn * hp; gbh[k][2] += dhn;
+                dh[k] = dh[k] * z + ar * wh[0] + az * wh[1] + dhn * wh[2];
+            } else {
+                vf h = LOAD(0), hp = LOAD(1);
+                vf slope = cell == RNN_TANH ? 1.0f - h * h : vselect(h > 0.0f, h - h + 1.0f, h - h);
+                vf a = dh[k] * slope;
+                gx[k][0] += a * x; gh[k][0] += a * hp; gbi[k][0] += a;
+                dh[k] = a * wh[0];
             }
-        } else if (cell == GRU) {
-            vf r = vload(s), z = vload(s + LANES), n = vload(s + 2 * LANES), hn = vload(s + 3 * LANES);
-            vf hp = vload(s + 4 * LANES);
-            vf an = dh * (1.0f - z) * (1.0f - n * n);
-            vf az = dh * (hp - n) * v_gate_grad(z, hard);
-            vf ar = an * hn * v_gate_grad(r, hard);
-            vf dhn = an * r;
-            gx[0] += ar * x; gbi[0] += ar; gh[0] += ar * hp; gbh[0] += ar;
-            gx[1] += az * x; gbi[1] += az; gh[1] += az * hp; gbh[1] += az;
-            gx[2] += an * x; gbi[2] += an; gh[2] += dhn * hp; gbh[2] += dhn;
-            dh = dh * z + ar * w->wh[0] + az * w->wh[1] + dhn * w->wh[2];
-        } else {
-            vf h = vload(s), hp = vload(s + LANES);
-            vf slope = cell == RNN_TANH ? 1.0f - h * h : vselect(h > 0.0f, h - h + 1.0f, h - h);
-            vf a = dh * slope;
-            gx[0] += a * x; gh[0] += a * hp; gbi[0] += a;
-            dh = a * w->wh[0];
         }
     }
     const int bh_at = m->has_bhh ? 3 * G : -1;
-    for (int k = 0; k < G; k++) {
-        float sx = 0, sh = 0, sb = 0, sbh = 0;
-        for (int l = 0; l < LANES; l++) {
-            sx += gx[k][l];
-            sh += gh[k][l];
-            sb += gbi[k][l];
-            sbh += cell == GRU ? gbh[k][l] : gbi[k][l];
+    for (int k = 0; k < GROUP; k++)
+        for (int j = 0; j < G; j++) {
+            float sx = 0, sh = 0, sb = 0, sbh = 0;
+            for (int l = 0; l < LANES; l++) {
+                sx += gx[k][j][l];
+                sh += gh[k][j][l];
+                sb += gbi[k][j][l];
+                sbh += cell == GRU ? gbh[k][j][l] : gbi[k][j][l];
+            }
+            g[k][j] += sx;
+            g[k][G + j] += sh;
+            g[k][2 * G + j] += sb;
+            if (bh_at >= 0) g[k][bh_at + j] += sbh;
         }
-        g[k] += sx;
-        g[G + k] += sh;
-        g[2 * G + k] += sb;
-        if (bh_at >= 0) g[bh_at + k] += sbh;
-    }
 }
 
-/* Dense head on h_T for a block: logits [MAX_OUT][LANES]. */
-static void readout(const Member *m, const View *w, const float *h, float logits[MAX_OUT][LANES]) {
-    for (int o = 0; o < m->outputs; o++)
-        for (int l = 0; l < LANES; l++) logits[o][l] = h[l] * w->wo[o] + w->bo[o];
-}
-
-/* Gather the samples of one lane block, time-major; reversed for go_backwards. */
-static void gather_block(const Member *m, const float *data, const int64_t *rows, int count, float *xs) {
+/* Gather one lane block of slot k's samples into xs (time-major), reading the rows as 16 streams.
+ * Lanes past count read zeros; go_backwards reverses time. */
+static void gather_block(const Member *m, int k, const float *data, const int64_t *rows, int count, float *xs,
+                         const float *zeros) {
     const int T = m->length;
-    memset(xs, 0, sizeof(float) * (size_t)T * LANES);
-    for (int l = 0; l < count; l++) {
-        const float *row = data + (size_t)rows[l] * T;
-        for (int t = 0; t < T; t++) xs[(size_t)(m->reverse ? T - 1 - t : t) * LANES + l] = row[t];
+    const float *row[LANES];
+    for (int l = 0; l < LANES; l++) row[l] = l < count ? data + (size_t)rows[l] * T : zeros;
+    for (int t = 0; t < T; t++) {
+        float *out = xs + (size_t)(m->reverse ? T - 1 - t : t) * WIDTH + k * LANES;
+        for (int l = 0; l < LANES; l++) out[l] = row[l][t];
     }
 }
 
-/* Loss and gradient of one minibatch for one member; returns the mean loss. */
-static float member_gradient(const Member *m, const int64_t *idx, int nb, float *g, float *work) {
-    const View w = view_of(m, m->params);
-    const int O = m->outputs, G = gates_of(m->cell);
-    float *xs = work, *sv = work + (size_t)m->length * LANES;
-    float total = 0.0f;
-    memset(g, 0, sizeof(float) * n_params(m));
+/* Loss and gradients of one minibatch for a group; losses[k] gets member k's mean loss. */
+static void group_gradient(Member *const *group, const int64_t *const *idx, int nb, float (*g)[MAX_PARAMS],
+                           float *losses, float *work, const float *zeros) {
+    const Member *m = group[0];
+    const int O = m->outputs, G = gates_of(m->cell), head = (m->has_bhh ? 4 : 3) * G;
+    View w;
+    view_of(group, &w);
+    float *xs = work, *sv = work + (size_t)m->length * WIDTH;
+    memset(g, 0, sizeof(float) * MAX_PARAMS * GROUP);
+    for (int k = 0; k < GROUP; k++) losses[k] = 0.0f;
     for (int start = 0; start < nb; start += LANES) {
-        int count = nb - start < LANES ? nb - start : LANES;
-        float h[LANES], dh[LANES], logits[MAX_OUT][LANES];
-        gather_block(m, m->train_x, idx + start, count, xs);
+        const int count = nb - start < LANES ? nb - start : LANES;
+        float h[WIDTH], dh[WIDTH];
+        for (int k = 0; k < GROUP; k++) gather_block(m, k, group[k]->train_x, idx[k] + start, count, xs, zeros);
         forward_block(m, &w, xs, sv, h);
-        readout(m, &w, h, logits);
-        float *gwo = g + (m->has_bhh ? 4 : 3) * G, *gbo = gwo + O;
-        for (int l = 0; l < LANES; l++) dh[l] = 0.0f;
-        for (int l = 0; l < count; l++) {
-            int y = (int)m->train_y[idx[start + l]];
-            float top = logits[0][l], sum = 0.0f;
-            for (int o = 1; o < O; o++) top = logits[o][l] > top ? logits[o][l] : top;
-            for (int o = 0; o < O; o++) sum += expf(logits[o][l] - top);
-            total += top + logf(sum) - logits[y][l];
-            for (int o = 0; o < O; o++) {
-                float dz = (expf(logits[o][l] - top) / sum - (o == y ? 1.0f : 0.0f)) / (float)nb;
-                gwo[o] += dz * h[l];
-                gbo[o] += dz;
-                dh[l] += dz * w.wo[o];
+        for (int j = 0; j < WIDTH; j++) dh[j] = 0.0f;
+        for (int k = 0; k < GROUP; k++) {
+            float *gwo = g[k] + head, *gbo = gwo + O;
+            for (int l = 0; l < count; l++) {
+                const int at = k * LANES + l, y = (int)group[k]->train_y[idx[k][start + l]];
+                float z[MAX_OUT] = {0}, top, sum = 0.0f;
+                for (int o = 0; o < O; o++) z[o] = h[at] * w.wo[k][o] + w.bo[k][o];
+                top = z[0];
+                for (int o = 1; o < O; o++) top = z[o] > top ? z[o] : top;
+                for (int o = 0; o < O; o++) sum += expf(z[o] - top);
+                losses[k] += top + logf(sum) - z[y];
+                for (int o = 0; o < O; o++) {
+                    float dz = (expf(z[o] - top) / sum - (o == y ? 1.0f : 0.0f)) / (float)nb;
+                    gwo[o] += dz * h[at];
+                    gbo[o] += dz;
+                    dh[at] += dz * w.wo[k][o];
+                }
             }
         }
         backward_block(m, &w, xs, sv, dh, g);
     }
-    return total / (float)nb;
+    for (int k = 0; k < GROUP; k++) losses[k] /= (float)nb;
 }
 
 /* Tensor boundaries in the flat parameter vector, as PyTorch holds them. */
@@ -347,37 +365,67 @@ static void restore_denormals(unsigned saved) {
 #endif
 }
 
-static float *workspace(const Member *members, int count, int extra) {
+/* Members that can share a wide vector: same shape, same data sizes. */
+static int same_shape(const Member *a, const Member *b) {
+    return a->cell == b->cell && a->hard_gate == b->hard_gate && a->has_bhh == b->has_bhh &&
+           a->reverse == b->reverse && a->length == b->length && a->outputs == b->outputs &&
+           a->n_train == b->n_train && a->n_val == b->n_val;
+}
+
+/* The next group starting at members[i]: up to GROUP same-shape neighbours, empty slots repeat the first. */
+static int next_group(Member *members, int count, int i, Member **group) {
+    int n = 1;
+    group[0] = &members[i];
+    while (n < GROUP && i + n < count && same_shape(&members[i], &members[i + n])) {
+        group[n] = &members[i + n];
+        n++;
+    }
+    for (int k = n; k < GROUP; k++) group[k] = group[0];
+    return n;
+}
+
+/* Scratch for the longest member: inputs and saved values, then a row of zeros for empty lanes. */
+static float *workspace(const Member *members, int count, float **zeros) {
     int longest = 1;
     for (int i = 0; i < count; i++) longest = members[i].length > longest ? members[i].length : longest;
-    return malloc(sizeof(float) * ((size_t)longest * LANES * 8 + extra));
+    float *work = calloc((size_t)longest * (WIDTH * 8 + 1), sizeof(float));
+    *zeros = work ? work + (size_t)longest * WIDTH * 8 : NULL;
+    return work;
 }
 
 /* Train members [0, count) over optimizer steps [step_begin, step_end), 0-based. Returns 0, or -1 on OOM. */
 int sweep_train(Member *members, int count, int64_t step_begin, int64_t step_end, int batch) {
-    float *work = workspace(members, count, 0);
+    float *zeros, *work = workspace(members, count, &zeros);
     if (!work) return -1;
     unsigned csr = flush_denormals();
-    float g[MAX_PARAMS];
-    for (int i = 0; i < count; i++) {
-        Member *m = &members[i];
-        const int K = n_params(m);
-        for (int64_t step = step_begin; step < step_end && !m->diverged_step; step++) {
-            const int64_t *idx = m->order + step * batch;
-            int nb = 0;
-            while (nb < batch && idx[nb] >= 0) nb++;
-            float loss = member_gradient(m, idx, nb, g, work);
-            float sq = 0.0f;
-            for (int k = 0; k < K; k++) sq += g[k] * g[k];
-            float norm = sqrtf(sq);
-            m->losses[step] = loss;
-            if (!isfinite(loss) || !isfinite(norm)) {
-                m->diverged_step = step + 1;
-                break;
+    float g[GROUP][MAX_PARAMS], losses[GROUP];
+    Member *group[GROUP];
+    const int64_t *idx[GROUP];
+    for (int i = 0; i < count;) {
+        const int n = next_group(members, count, i, group), K = n_params(group[0]);
+        for (int64_t step = step_begin; step < step_end; step++) {
+            int live = 0, nb = 0;
+            for (int k = 0; k < n; k++) live += group[k]->diverged_step == 0;
+            if (!live) break;
+            for (int k = 0; k < GROUP; k++) idx[k] = group[k]->order + step * batch;
+            while (nb < batch && idx[0][nb] >= 0) nb++;
+            group_gradient(group, idx, nb, g, losses, work, zeros);
+            for (int k = 0; k < n; k++) {
+                Member *m = group[k];
+                if (m->diverged_step) continue;
+                float sq = 0.0f;
+                for (int j = 0; j < K; j++) sq += g[k][j] * g[k][j];
+                const float norm = sqrtf(sq);
+                m->losses[step] = losses[k];
+                if (!isfinite(losses[k]) || !isfinite(norm)) {
+                    m->diverged_step = step + 1;
+                    continue;
+                }
+                clip(m, g[k], K, norm);
+                update(m, g[k], K, step + 1);
             }
-            clip(m, g, K, norm);
-            update(m, g, K, step + 1);
         }
+        i += n;
     }
     restore_denormals(csr);
     free(work);
@@ -385,25 +433,31 @@ int sweep_train(Member *members, int count, int64_t step_begin, int64_t step_end
 }
 
 /* Validation logits of members [0, count): logits is [count, n_val, outputs]. */
-int sweep_logits(const Member *members, int count, float *logits) {
-    float *work = workspace(members, count, 0);
+int sweep_logits(Member *members, int count, float *logits) {
+    float *zeros, *work = workspace(members, count, &zeros);
     if (!work) return -1;
     unsigned csr = flush_denormals();
-    for (int i = 0; i < count; i++) {
-        const Member *m = &members[i];
-        const View w = view_of(m, m->params);
-        float *out = logits + (size_t)i * m->n_val * m->outputs;
-        int64_t rows[LANES];
+    Member *group[GROUP];
+    int64_t rows[LANES];
+    for (int i = 0; i < count;) {
+        const int n = next_group(members, count, i, group);
+        const Member *m = group[0];
+        View w;
+        view_of(group, &w);
         for (int start = 0; start < m->n_val; start += LANES) {
-            int n = m->n_val - start < LANES ? m->n_val - start : LANES;
-            float h[LANES], z[MAX_OUT][LANES];
-            for (int l = 0; l < n; l++) rows[l] = start + l;
-            gather_block(m, m->val_x, rows, n, work);
-            forward_block(m, &w, work, work + (size_t)m->length * LANES, h);
-            readout(m, &w, h, z);
-            for (int l = 0; l < n; l++)
-                for (int o = 0; o < m->outputs; o++) out[(size_t)(start + l) * m->outputs + o] = z[o][l];
+            const int size = m->n_val - start < LANES ? m->n_val - start : LANES;
+            float h[WIDTH];
+            for (int l = 0; l < size; l++) rows[l] = start + l;
+            for (int k = 0; k < GROUP; k++) gather_block(m, k, group[k]->val_x, rows, size, work, zeros);
+            forward_block(m, &w, work, work + (size_t)m->length * WIDTH, h);
+            for (int k = 0; k < n; k++) {
+                float *out = logits + ((size_t)(i + k) * m->n_val + start) * m->outputs;
+                for (int l = 0; l < size; l++)
+                    for (int o = 0; o < m->outputs; o++)
+                        out[(size_t)l * m->outputs + o] = h[k * LANES + l] * w.wo[k][o] + w.bo[k][o];
+            }
         }
+        i += n;
     }
     restore_denormals(csr);
     free(work);

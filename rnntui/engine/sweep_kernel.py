@@ -31,6 +31,7 @@ CELL_CODES = {"rnn_tanh": 0, "rnn_relu": 1, "lstm": 2, "gru": 3}
 OPTIMIZER_CODES = {"adam": 0, "sgd": 1, "rmsprop": 2}
 CLIP_CODES = {"none": 0, "global_norm": 1, "tensor_norm": 2, "value": 3}
 MAX_OUTPUTS = 8
+GROUP = 4          # members per wide vector, as in sweep_kernel.c
 FLAG_SETS = (["-O3", "-march=native"], ["-O3"])
 COMMON_FLAGS = ["-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math", "-Wno-psabi"]
 
@@ -156,18 +157,31 @@ def kernel_member(config: RunConfig, task, model, order: torch.Tensor) -> Kernel
         order=_contiguous(order, torch.int64), has_bhh=len(params) == 6, outputs=task.output_size)
 
 
+def _shape(member: KernelMember) -> tuple:
+    """Members with equal shapes can share one of the kernel's wide vectors."""
+    c = member.config
+    return (c.cell, c.gate_activation, member.has_bhh, c.reverse, c.seq_len, member.outputs,
+            member.train_x.shape[0], member.val_x.shape[0])
+
+
 class KernelBatch:
-    """Members trained together: split once into per-thread ranges balanced by cost."""
+    """Members trained together: bundled by shape, bundles spread over threads by cost."""
 
     def __init__(self, members: list[KernelMember], threads: int):
         self.library = load()
-        cost = [m.config.seq_len * (4 if m.config.cell in ("lstm", "gru") else 1) for m in members]
-        shares: list[list[int]] = [[] for _ in range(max(1, min(threads, len(members))))]
+        by_shape: dict[tuple, list[int]] = {}
+        for index, member in enumerate(members):
+            by_shape.setdefault(_shape(member), []).append(index)
+        bundles = [indices[i:i + GROUP] for indices in by_shape.values() for i in range(0, len(indices), GROUP)]
+        # A bundle costs what one member costs: its members ride in the same vector.
+        cost = [members[b[0]].config.seq_len * (4 if members[b[0]].config.cell in ("lstm", "gru") else 1)
+                for b in bundles]
+        shares: list[list[int]] = [[] for _ in range(max(1, min(threads, len(bundles))))]
         loads = [0] * len(shares)
-        for index in sorted(range(len(members)), key=lambda i: -cost[i]):
+        for bundle in sorted(range(len(bundles)), key=lambda i: -cost[i]):
             lightest = loads.index(min(loads))
-            shares[lightest].append(index)
-            loads[lightest] += cost[index]
+            shares[lightest].extend(bundles[bundle])
+            loads[lightest] += cost[bundle]
         self.order = [i for share in shares for i in share]       # thread ranges are contiguous
         self.members = [members[i] for i in self.order]
         self.structs = (Member * len(self.members))(*[m.struct() for m in self.members])
