@@ -24,8 +24,8 @@ from .engine.export import ExportError, default_export_path, export_run
 from .engine.presets import Preset
 from .engine.record import RunRecord
 
-EXIT_FINISHED, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-EXIT_CODES = {"finished": EXIT_FINISHED, "diverged": EXIT_DIVERGED, "stopped": EXIT_INTERRUPTED}
+# Exit code per final status; bad input (2) is the CLI's, raised here as ConfigError.
+EXIT_CODES = {"finished": 0, "diverged": 1, "stopped": 130}
 LINE_EVERY_SECONDS = 2.0
 BAR_EVERY_SECONDS = 0.1
 
@@ -105,22 +105,20 @@ class _BarReporter(_Reporter):
 
 
 @contextmanager
-def _stop_on_sigint(control: RunControl) -> Iterator[list[bool]]:
+def _stop_on_sigint(control: RunControl) -> Iterator[None]:
     """First Ctrl+C asks the run to stop; a second raises KeyboardInterrupt."""
-    interrupted: list[bool] = []
     if threading.current_thread() is not threading.main_thread():
-        yield interrupted
+        yield
         return
 
     def handler(signum, frame):
-        if interrupted:
+        if control.stop_requested:
             raise KeyboardInterrupt
-        interrupted.append(True)
         control.stop()
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
-        yield interrupted
+        yield
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -141,8 +139,7 @@ def _start(events: Iterator[Event]) -> RunStarted:
 def _summary(record: RunRecord, seconds: float) -> str:
     final = record.final_evaluation
     metrics = ", ".join(f"{name} {value:.4g}" for name, value in final.metrics.items()) if final else ""
-    outcome = {"finished": "finished", "diverged": "DIVERGED", "stopped": "stopped"}.get(record.status,
-                                                                                         record.status)
+    outcome = "DIVERGED" if record.status == "diverged" else record.status
     line = f"{outcome} at step {record.finished_step or record.last_step}/{record.total_steps}"
     line += f" in {_format_duration(seconds)}"
     if record.reason:
@@ -164,7 +161,7 @@ def run_headless(preset: Preset, csv_path: Path | None = None, console: Console 
     record = RunRecord(preset.config, preset=preset.name)
     reporter: _Reporter | None = None
     started = time.monotonic()
-    with _stop_on_sigint(control) as interrupted:
+    with _stop_on_sigint(control):
         events = train(preset.config, control)
         try:
             record.apply(_start(events))
@@ -182,8 +179,6 @@ def run_headless(preset: Preset, csv_path: Path | None = None, console: Console 
                 reporter.close()
         if not record.ended:
             record.apply(RunFinished("stopped", record.last_step, "interrupted"))
-        elif interrupted and record.status == "stopped" and not record.reason:
-            record.reason = "interrupted"
     console.print(_summary(record, time.monotonic() - started), markup=False)
     try:
         result = export_run(record, csv_path or default_export_path(preset.name))

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from .config import FIELDS
 from .record import RunRecord
 
@@ -45,8 +47,6 @@ def default_export_path(preset: str, directory: Path = Path("runs")) -> Path:
 
 def fallback_dirs() -> list[Path]:
     """Where results go when the requested directory cannot be written."""
-    import platformdirs
-
     return [Path(platformdirs.user_cache_dir("rnntui")) / "runs", Path(tempfile.gettempdir()) / "rnntui-runs"]
 
 
