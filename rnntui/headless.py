@@ -78,7 +78,7 @@ class _BarReporter(_Reporter):
     def __init__(self, console: Console, record: RunRecord):
         super().__init__(console, record)
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            BarColumn(bar_width=None), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[metric]}"),
             TextColumn("{task.fields[rate]} it/s"), TimeRemainingColumn(),
             console=console, transient=False)
