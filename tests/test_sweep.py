@@ -157,3 +157,32 @@ def test_aggregation_math():
 def test_latching_grid():
     assert LATCHING_LENGTHS[:9] == (2, 5, 8, 10, 15, 20, 25, 30, 40) and LATCHING_LENGTHS[-1] == 200
     assert all(b - a == 10 for a, b in zip(LATCHING_LENGTHS[8:], LATCHING_LENGTHS[9:]))
+
+
+def rnntui(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rnntui", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_writes_run_and_curve_csvs(tmp_path):
+    path = tmp_path / "latch.csv"
+    done = rnntui("sweep", "latching-srnn", "--lengths", "3,5", "--repeats", "2", "--cells", "rnn_tanh,lstm",
+                  "--split", "keras_tail", "--set", "n_samples=64", "epochs=1", "--csv", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "mean ± std" in done.stdout and "4/4" not in done.stderr
+    with path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 8
+    assert {"cell", "value", "repeat", "seed", "status", "val_loss", "val_accuracy", "success"} <= set(rows[0])
+    assert set(FIELDS) <= set(rows[0])
+    assert {(r["cell"], r["seq_len"], r["repeat"], r["split"]) for r in rows} == {
+        (c, t, r, "keras_tail") for c in ("rnn_tanh", "lstm") for t in ("3", "5") for r in ("0", "1")}
+    with path.with_name("latch.curve.csv").open() as handle:
+        curve = list(csv.DictReader(handle))
+    assert len(curve) == 4 and {"mean_accuracy", "std_accuracy", "success_fraction", "runs"} <= set(curve[0])
+    assert all(row["runs"] == "2" for row in curve)
+
+
+def test_cli_bad_input_exits_2(tmp_path):
+    assert rnntui("sweep", "latching-srnn", "--field", "lr", "--values", "1e-3,abc").returncode == 2
+    no_grid = rnntui("sweep", "sine", "--csv", str(tmp_path / "x.csv"))
+    assert no_grid.returncode == 2 and "--lengths" in no_grid.stderr

@@ -38,6 +38,8 @@ from .training import BATCH_ORDER_SEED_OFFSET, batch_stream, evaluate, evaluatio
 LATCHING_LENGTHS = (2, 5, 8, 10, 15, 20, 25, 30, *range(40, 201, 10))
 LATCHING_CELLS = ("rnn_tanh", "lstm")
 LATCHING_REPEATS = 30
+# Documented sweeps per task: the grid of sequence lengths and the cells compared.
+DEFAULT_GRIDS = {"latching": (LATCHING_LENGTHS, LATCHING_CELLS)}
 SWEEPABLE_FIELDS = ("seq_len", "lr", "hidden_size", "clip_threshold", "init")
 BACKENDS = ("auto", "kernel", "torch")
 # Model and training fields: a task's data never depends on them, so runs differing only here share data.
@@ -192,8 +194,7 @@ class _BatchOrders:
 def _last_epoch_mean(losses: list[float] | torch.Tensor, config: RunConfig, task: Task, steps: int) -> float:
     """Mean minibatch loss since the previous evaluation, as ``Evaluation.train_loss``."""
     previous = max((s for s in evaluation_steps(config, task) if s < steps), default=0)
-    tail = losses[previous:steps]
-    return float(sum(float(v) for v in tail) / max(len(tail), 1))
+    return float(torch.as_tensor(losses[previous:steps], dtype=torch.float64).mean())
 
 
 def _result(run: Run, task: Task, steps: int, diverged_at: int, train_loss: float,
@@ -308,6 +309,7 @@ class _Sweeper:
             train_loss = _last_epoch_mean(members[index].losses, run.config, task, steps)
             self.results += 1
             yield _result(run, task, steps, diverged[index], train_loss, val_loss, metrics, 0)
+        yield self.progress()
 
     # -- PyTorch populations -------------------------------------------------
     def population_runs(self, runs: list[Run], tasks: dict[RunConfig, Task]) -> Iterator[SweepEvent]:
@@ -353,6 +355,7 @@ class _Sweeper:
             train_loss = _last_epoch_mean([row[index] for row in losses], run.config, task, steps)
             self.results += 1
             yield _result(run, task, steps, diverged[index], train_loss, val_loss.cpu(), metrics, index)
+        yield self.progress()
 
 
 def backend_label(spec: SweepSpec, runs: list[Run], task: Task) -> str:
