@@ -13,6 +13,7 @@ value with every repeat, so a live curve grows point by finished point.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import statistics
@@ -105,11 +106,13 @@ class SweepSpec:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+@functools.cache
 def data_key(config: RunConfig) -> RunConfig:
     """The config with every model field at its default: equal keys mean equal data."""
     return config.replace(**{name: getattr(_DEFAULTS, name) for name in MODEL_FIELDS})
 
 
+@functools.cache
 def population_key(config: RunConfig) -> RunConfig:
     """Runs with equal keys train as one PyTorch population (dropout masks are per population: alone)."""
     if config.input_dropout > 0:
