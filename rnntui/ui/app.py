@@ -2,7 +2,7 @@
 
 Training runs in a thread worker that applies engine events to the run's
 record and posts a coalesced ``RunUpdated`` at most every ``POST_SECONDS``;
-a timer repaints what changed every ``REPAINT_SECONDS``. torch is imported
+a fast timer redraws the stale views one per tick (each at >= 4 Hz). torch is imported
 only when the first run starts, so the first frame appears quickly.
 """
 
@@ -37,6 +37,8 @@ from .widgets.status import StatusBar
 from .widgets.why import WhyPanel
 
 DEFAULT_PRESET = "latching-srnn"
+LIVE_VIEWS = ("status", "plot-loss", "plot-metric", "plot-profile", "heatmap", "plot-clip", "plot-task")
+VIEWS = (*LIVE_VIEWS, "table", "compare")
 FALLBACK = Preset(name="custom", title="Engine defaults", mirrors="",
                   description="No preset files were found: these are RunConfig's defaults.",
                   look_for="", config=RunConfig())
@@ -69,7 +71,7 @@ class RnnTuiApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
     POST_SECONDS = 0.1
-    REPAINT_SECONDS = 0.2
+    TICK_SECONDS = 0.025
 
     def __init__(self, preset: Preset | None = None, presets: list[Preset] | None = None) -> None:
         super().__init__()
@@ -79,7 +81,8 @@ class RnnTuiApp(App[int]):
             self.presets.append(self.preset)
         self.runs: list[LiveRun] = []
         self.marked: list[int] = []
-        self._changed: set[int] = set()
+        self._stale: set[str] = set()
+        self._turn = 0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -106,19 +109,24 @@ class RnnTuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.load_preset(self.preset)
-        self.query_one("#plot-task").display = False
-        self.query_one(StatusBar).show(None)
-        self.set_interval(self.REPAINT_SECONDS, self.repaint)
+        self.main.query_one("#plot-task").display = False
+        self.main.query_one(StatusBar).show(None)
+        self.set_interval(self.TICK_SECONDS, self.tick)
+
+    @property
+    def main(self):
+        """The main screen, also while a modal, the palette or the cliff explorer is on top."""
+        return self.screen_stack[0]
 
     # -- presets and the form ------------------------------------------------
     @property
     def form(self) -> ExperimentForm:
-        return self.query_one(ExperimentForm)
+        return self.main.query_one(ExperimentForm)
 
     def load_preset(self, preset: Preset) -> None:
         self.preset = preset
         self.form.load(preset)
-        self.query_one(WhyPanel).show(preset)
+        self.main.query_one(WhyPanel).show(preset)
 
     def request_preset(self, name: str) -> None:
         """Load a preset, asking first when the fields hold edits."""
@@ -139,7 +147,7 @@ class RnnTuiApp(App[int]):
         self.request_preset(message.name)
 
     def on_experiment_form_changed(self, message: ExperimentForm.Changed) -> None:
-        self.query_one(StatusBar).allow_start(message.valid)
+        self.main.query_one(StatusBar).allow_start(message.valid)
 
     # -- runs ----------------------------------------------------------------
     @property
@@ -149,7 +157,7 @@ class RnnTuiApp(App[int]):
     @property
     def selected_run(self) -> LiveRun | None:
         """The run under the Runs table cursor (the newest run unless the user moved it)."""
-        table = self.query_one(RunTable)
+        table = self.main.query_one(RunTable)
         if not self.runs:
             return None
         if table.row_count and table.cursor_row < len(self.runs):
@@ -168,10 +176,9 @@ class RnnTuiApp(App[int]):
         if paused:
             run.control.pause()
         self.runs.append(run)
-        self.query_one(TabbedContent).active = "live"
+        self.main.query_one(TabbedContent).active = "live"
         self._train(run)
-        self._changed.add(run.number)
-        self.repaint()
+        self.mark_stale(run.number)
         return run
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
@@ -193,11 +200,12 @@ class RnnTuiApp(App[int]):
         self.post_message(RunEnded(run.number, error))
 
     def on_run_updated(self, message: RunUpdated) -> None:
-        self._changed.add(message.number)
+        self.mark_stale(message.number)
 
     def on_run_ended(self, message: RunEnded) -> None:
-        self._changed.add(message.number)
-        self.repaint()
+        self.mark_stale(message.number)
+        while self._stale:
+            self.tick()
         run = self.runs[message.number - 1]
         if message.error:
             self.notify(message.error, title=f"Run {run.label} crashed", severity="error", timeout=10)
@@ -206,26 +214,42 @@ class RnnTuiApp(App[int]):
         else:
             self.notify(f"Run {run.label} {run.record.status} at step {run.record.finished_step}.")
 
-    def repaint(self) -> None:
-        """Redraw what changed since the last repaint (called by the timer and at run ends)."""
-        if not self._changed:
-            return
-        changed, self._changed = self._changed, set()
-        latest = self.runs[-1] if self.runs else None
-        self.query_one(StatusBar).show(latest)
-        self.query_one(RunTable).sync(self.runs, set(self.marked))
-        if latest is not None and latest.number in changed:
-            for plot in self.query("#plots LivePlot").results(LivePlot):
-                plot.show([latest.record])
-            self.query_one(GradHeatmap).show(latest.record)
-            self.query_one("#plot-task").display = bool(latest.record.views)
-        if changed & set(self.marked):
-            self.show_comparison()
+    def mark_stale(self, number: int) -> None:
+        """Note which views show run ``number``; ``tick`` redraws them one at a time."""
+        self._stale.add("table")
+        if number == len(self.runs):
+            self._stale.update(LIVE_VIEWS)
+        if number in self.marked:
+            self._stale.add("compare")
 
-    def show_comparison(self) -> None:
-        runs = [self.runs[number - 1] for number in self.marked]
-        for plot in self.query("#compare LivePlot").results(LivePlot):
-            plot.show([run.record for run in runs], [f"#{run.number}" for run in runs])
+    def tick(self) -> None:
+        """Redraw the next stale view. One view per tick keeps every frame short, so a
+        keypress never waits behind a whole-screen redraw; a full cycle stays under 0.25 s."""
+        if not self.is_running:  # shutting down: the views are being removed
+            return
+        for offset in range(len(VIEWS)):
+            name = VIEWS[(self._turn + offset) % len(VIEWS)]
+            if name in self._stale:
+                self._stale.discard(name)
+                self._turn = VIEWS.index(name) + 1
+                self.draw(name)
+                return
+
+    def draw(self, name: str) -> None:
+        latest = self.runs[-1] if self.runs else None
+        if name == "status":
+            self.main.query_one(StatusBar).show(latest)
+        elif name == "table":
+            self.main.query_one(RunTable).sync(self.runs, set(self.marked))
+        elif name == "compare":
+            runs = [self.runs[number - 1] for number in self.marked]
+            for plot in self.main.query("#compare LivePlot").results(LivePlot):
+                plot.show([run.record for run in runs], [f"#{run.number}" for run in runs])
+        elif latest is not None:
+            widget = self.main.query_one(f"#{name}")
+            widget.show(latest.record) if isinstance(widget, GradHeatmap) else widget.show([latest.record])
+            if name == "plot-task" and widget.display != bool(latest.record.views):
+                widget.display = bool(latest.record.views)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter or click on a run toggles its mark; the two newest marks are overlaid."""
@@ -234,9 +258,8 @@ class RnnTuiApp(App[int]):
             self.marked.remove(number)
         else:
             self.marked = (self.marked + [number])[-2:]
-        self._changed.add(number)
-        self.repaint()
-        self.show_comparison()
+        self.mark_stale(number)
+        self._stale.add("compare")
 
     # -- actions ---------------------------------------------------------------
     async def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -255,15 +278,13 @@ class RnnTuiApp(App[int]):
             run.control.resume()
         else:
             run.control.pause()
-        self._changed.add(run.number)
-        self.repaint()
+        self.mark_stale(run.number)
 
     def action_step(self) -> None:
         run = self.active_run or self.begin_run(paused=True)
         if run is not None:
             run.control.step_once()
-            self._changed.add(run.number)
-            self.repaint()
+            self.mark_stale(run.number)
 
     def action_stop(self) -> None:
         run = self.active_run
@@ -290,13 +311,12 @@ class RnnTuiApp(App[int]):
             return
         if len(self.marked) < 2:
             self.marked = [run.number for run in self.runs[-2:]]
-        self._changed.update(self.marked)
-        self.repaint()
-        self.query_one(TabbedContent).active = "runs"
+        self._stale.update(("compare", "table"))
+        self.main.query_one(TabbedContent).active = "runs"
 
     def action_focus_presets(self) -> None:
         self.form.display = True
-        picker = self.query_one("#preset", Select)
+        picker = self.main.query_one("#preset", Select)
         picker.focus()
         picker.expanded = True
 

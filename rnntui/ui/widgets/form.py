@@ -62,18 +62,19 @@ class ExperimentForm(VerticalScroll):
                 label = Label(name)
                 label.tooltip = tip
                 yield label
-                yield self._editor(name, tip)
+                yield self._editor(name, tip, getattr(self.initial.config, name))
             yield Static("", id=f"error-{name}", classes="field-error")
 
     @staticmethod
-    def _editor(name: str, tip: str):
+    def _editor(name: str, tip: str, value: Any):
+        """The widget for one field, created holding ``value`` (no empty first validation)."""
         choices = FIELDS[name].metadata["choices"]
         if choices:
             return Select([(choice, choice) for choice in choices], allow_blank=False, compact=True,
-                          id=f"field-{name}", tooltip=tip)
+                          value=value, id=f"field-{name}", tooltip=tip)
         if FIELD_TYPES[name] is bool:
-            return Switch(id=f"field-{name}", tooltip=tip)
-        return Input(compact=True, id=f"field-{name}", tooltip=tip, select_on_focus=False)
+            return Switch(value, id=f"field-{name}", tooltip=tip)
+        return Input(shown(value), compact=True, id=f"field-{name}", tooltip=tip, select_on_focus=False)
 
     def editor(self, name: str) -> Input | Select | Switch:
         return self.query_one(f"#field-{name}")
@@ -123,13 +124,16 @@ class ExperimentForm(VerticalScroll):
         return False
 
     def _show_errors(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        for name in FIELDS:
+        """Mark the fields whose message changed (touching all would re-layout the pane per key)."""
+        for name in set(errors) | set(self.errors):
             message = errors.get(name, "")
+            if message == self.errors.get(name, ""):
+                continue
             label = self.query_one(f"#error-{name}", Static)
             label.update(message)
             label.display = bool(message)
             self.editor(name).set_class(bool(message), "-invalid")
+        self.errors = errors
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()

@@ -52,27 +52,45 @@ def describe_numbers(record: RunRecord | None) -> str:
 class StatusBar(Vertical):
     """Buttons and state on the first line, progress and numbers on the second."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, str] = {}
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="controls"):
             for name, label in BUTTONS:
                 yield Button(label, id=f"button-{name}", compact=True)
             yield Static("", id="run-state")
         with Horizontal(id="progress-row"):
-            yield ProgressBar(total=None, show_eta=False, id="progress")
+            yield ProgressBar(total=1, show_eta=False, id="progress")
             yield Static("", id="run-numbers")
 
     def show(self, run: LiveRun | None) -> None:
+        """Update only what changed: a changed button label or class re-lays-out the screen."""
         record = run.record if run else None
         label = self.query_one("#run-state", Static)
-        label.update(describe_state(run))
-        label.set_classes(f"-{run.state}" if run else "-ready")
-        self.query_one("#run-numbers", Static).update(describe_numbers(record))
-        bar = self.query_one("#progress", ProgressBar)
+        text = describe_state(run)
+        if text != self._shown.get("state"):
+            self._shown["state"] = text
+            label.update(text, layout=False)
+            label.set_classes(f"-{run.state}" if run else "-ready")
+        numbers = describe_numbers(record)
+        if numbers != self._shown.get("numbers"):
+            self._shown["numbers"] = numbers
+            self.query_one("#run-numbers", Static).update(numbers, layout=False)
         if record is not None and record.total_steps:
-            bar.update(total=record.total_steps, progress=record.last_step)
-        self.query_one("#button-pause", Button).label = "▶ Resume" if run and run.paused else "⏸ Pause"
-        self.query_one("#button-stop", Button).disabled = not (run and run.active)
-        self.query_one("#button-export", Button).disabled = run is None
+            self.query_one("#progress", ProgressBar).update(total=record.total_steps, progress=record.last_step)
+        pause = self.query_one("#button-pause", Button)
+        wanted = "▶ Resume" if run and run.paused else "⏸ Pause"
+        if str(pause.label) != wanted:
+            pause.label = wanted
+        self.enable("stop", bool(run and run.active))
+        self.enable("export", run is not None)
+
+    def enable(self, name: str, enabled: bool) -> None:
+        button = self.query_one(f"#button-{name}", Button)
+        if button.disabled == enabled:
+            button.disabled = not enabled
 
     def allow_start(self, allowed: bool) -> None:
-        self.query_one("#button-start", Button).disabled = not allowed
+        self.enable("start", allowed)

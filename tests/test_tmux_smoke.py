@@ -1,0 +1,55 @@
+"""A real terminal: tmux runs the TUI, keys start the smoke run, capture-pane shows plots and progress."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+def capture(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = capture(session)
+        if text in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared:\n{capture(session)}")
+
+
+@pytest.mark.parametrize("width, height", [(80, 24), (160, 48)])
+def test_keys_start_a_run_and_the_terminal_shows_plots_and_progress(width, height):
+    session = f"rnntui-smoke-{width}x{height}-{time.monotonic_ns()}"
+    command = f"cd {ROOT} && {sys.executable} -c 'from rnntui.ui.app import run_app; run_app(\"smoke\")'"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height),
+                    command], check=True)
+    try:
+        wait_for(session, "Start")
+        subprocess.run(["tmux", "send-keys", "-t", session, "s"], check=True)
+        wait_for(session, "finished at step")
+        screen = wait_for(session, "loss (log scale)")
+        assert "100%" in screen
+        assert "•" in screen or any(0x2800 < ord(ch) <= 0x28FF for ch in screen), "no plot glyphs"
+        assert "┤" in screen  # plot axes
+        if height >= 40:  # the whole plot grid fits: the half-block heatmap is on screen too
+            assert "▀" in screen
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        deadline = time.monotonic() + 10
+        while subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0:
+            assert time.monotonic() < deadline, "q did not quit"
+            time.sleep(0.1)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
