@@ -19,6 +19,9 @@
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #define LANES 16
 #define GROUP 4
@@ -238,14 +241,48 @@ static void backward_block(const Member *m, const View *w, const float *xs, cons
         }
 }
 
-/* Gather one lane block of slot k's samples into xs (time-major), reading the rows as 16 streams.
- * Lanes past count read zeros; go_backwards reverses time. */
+#if defined(__AVX2__)
+/* rows[j] holds 8 consecutive time steps of lane j; afterwards rows[t] holds time step t of lanes 0..7. */
+static inline void transpose8(__m256 r[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+#endif
+
+/* Gather one lane block of slot k's samples into xs (time-major): a transpose of 16 rows, 8x8 tiles
+ * where AVX2 is there. Lanes past count read zeros; go_backwards reverses time. */
 static void gather_block(const Member *m, int k, const float *data, const int64_t *rows, int count, float *xs,
                          const float *zeros) {
     const int T = m->length;
     const float *row[LANES];
     for (int l = 0; l < LANES; l++) row[l] = l < count ? data + (size_t)rows[l] * T : zeros;
-    for (int t = 0; t < T; t++) {
+    int t = 0;
+#if defined(__AVX2__)
+    for (; t + 8 <= T; t += 8)
+        for (int half = 0; half < LANES; half += 8) {
+            __m256 tile[8];
+            for (int j = 0; j < 8; j++) tile[j] = _mm256_loadu_ps(row[half + j] + t);
+            transpose8(tile);
+            for (int j = 0; j < 8; j++)
+                _mm256_storeu_ps(xs + (size_t)(m->reverse ? T - 1 - t - j : t + j) * WIDTH + k * LANES + half,
+                                 tile[j]);
+        }
+#endif
+    for (; t < T; t++) {
         float *out = xs + (size_t)(m->reverse ? T - 1 - t : t) * WIDTH + k * LANES;
         for (int l = 0; l < LANES; l++) out[l] = row[l][t];
     }
