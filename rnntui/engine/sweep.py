@@ -18,7 +18,7 @@ import math
 import os
 import statistics
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -240,8 +240,8 @@ class _Sweeper:
 
     # -- chunks -----------------------------------------------------------
     def chunks(self, runs: list[Run]) -> Iterator[list[Run]]:
-        """Consecutive runs whose data fits the memory budget together (at least one data set)."""
-        budget = self.spec.memory_mb * 2**20
+        """Consecutive runs whose data fits half the memory budget (the next chunk is built meanwhile)."""
+        budget = self.spec.memory_mb * 2**20 // 2
         chunk, keys, used = [], set(), 0
         for run in runs:
             key = data_key(run.config)
@@ -256,10 +256,10 @@ class _Sweeper:
         if chunk:
             yield chunk
 
-    def tasks(self, runs: list[Run], pool: ThreadPoolExecutor) -> dict[RunConfig, Task]:
-        keys = list(dict.fromkeys(data_key(run.config) for run in runs))
+    def prepare(self, runs: list[Run], pool: ThreadPoolExecutor) -> dict[RunConfig, Future]:
+        """Start building the chunk's data sets (one per data key) in the background."""
         configs = {data_key(run.config): run.config for run in runs}
-        return dict(zip(keys, pool.map(lambda key: make_task(configs[key]), keys)))
+        return {key: pool.submit(make_task, config) for key, config in configs.items()}
 
     def run_chunk(self, runs: list[Run], tasks: dict[RunConfig, Task]) -> Iterator[SweepEvent]:
         """Train one chunk; returns early (after yielding nothing more) when stopped."""
@@ -385,8 +385,10 @@ def sweep(spec: SweepSpec, control: RunControl | None = None) -> Iterator[SweepE
     sweeper = _Sweeper(spec, control)
     sweeper.total_runs = len(runs)
     chunks = list(sweeper.chunks(runs))
-    with ThreadPoolExecutor(sweeper.threads) as pool:
-        tasks = sweeper.tasks(chunks[0], pool)
+    pool = ThreadPoolExecutor(sweeper.threads)
+    try:
+        pending = sweeper.prepare(chunks[0], pool)
+        tasks = {key: future.result() for key, future in pending.items()}
         first = next(iter(tasks.values()))
         if spec.backend == "kernel":
             problems = {_kernel_reason(spec, run.config, first) for run in runs} - {None}
@@ -397,9 +399,13 @@ def sweep(spec: SweepSpec, control: RunControl | None = None) -> Iterator[SweepE
                            len(runs), backend_label(spec, runs, first), first.metric_name, first.metric_goal)
         for index, chunk in enumerate(chunks):
             if index:
-                tasks = sweeper.tasks(chunk, pool)
+                tasks = {key: future.result() for key, future in pending.items()}
+            pending = sweeper.prepare(chunks[index + 1], pool) if index + 1 < len(chunks) else {}
             yield from sweeper.run_chunk(chunk, tasks)
+            del tasks
             if control.stop_requested:
                 yield sweeper.finished("stopped", f"stopped by the user after {sweeper.results} of {len(runs)} runs")
                 return
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     yield sweeper.finished("finished")
