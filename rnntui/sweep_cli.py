@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from .engine.config import CELLS, DEVICES, SPLITS, ConfigError, parse_value
 from .engine.presets import load_preset, parse_overrides
+from .engine.sweep_grid import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
 from .headless import _format_duration, _stop_on_sigint
 
 EXIT_FINISHED, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -25,8 +26,6 @@ LINE_EVERY_SECONDS = 2.0
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from .engine.sweep import BACKENDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
-
     parser = subparsers.add_parser(
         "sweep", help="train a preset over a grid x cells x seeds; success rate vs sequence length",
         description="Train every (cell, value, repeat) of a grid as an exact copy of `rnntui run` with "
@@ -61,7 +60,7 @@ def _split_list(text: str) -> list[str]:
 
 def build_spec(args: argparse.Namespace):
     """The sweep the arguments ask for; every problem is a ConfigError naming the option."""
-    from .engine.sweep import DEFAULT_GRIDS, SweepSpec
+    from .engine.sweep import SweepSpec
 
     preset = load_preset(args.preset)
     overrides = parse_overrides(args.overrides)

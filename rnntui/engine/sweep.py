@@ -29,20 +29,13 @@ from .control import RunControl
 from .device import choose_threads, resolve_device
 from .model import RecurrentModel, detach_state
 from .optim import PopulationOptimizer, clip_gradients, member_grad_norms
+from .sweep_grid import BACKENDS, LATCHING_CELLS, LATCHING_LENGTHS, LATCHING_REPEATS, SWEEPABLE_FIELDS
 from .sweep_events import SweepEvent, SweepFinished, SweepPointResult, SweepProgress, SweepStarted
 from .sweep_kernel import KernelBatch, KernelUnavailable, kernel_member, load, unsupported
 from .tasks import make_task
 from .tasks.base import Task, stack_batches
 from .training import BATCH_ORDER_SEED_OFFSET, batch_stream, evaluate, evaluation_steps, total_steps
 
-# E4's grid of sequence lengths (Bengio et al. 1994, as replicated in 2018).
-LATCHING_LENGTHS = (2, 5, 8, 10, 15, 20, 25, 30, *range(40, 201, 10))
-LATCHING_CELLS = ("rnn_tanh", "lstm")
-LATCHING_REPEATS = 30
-# Documented sweeps per task: the grid of sequence lengths and the cells compared.
-DEFAULT_GRIDS = {"latching": (LATCHING_LENGTHS, LATCHING_CELLS)}
-SWEEPABLE_FIELDS = ("seq_len", "lr", "hidden_size", "clip_threshold", "init")
-BACKENDS = ("auto", "kernel", "torch")
 # Model and training fields: a task's data never depends on them, so runs differing only here share data.
 MODEL_FIELDS = ("cell", "hidden_size", "layers", "init", "init_std", "forget_bias", "single_bias",
                 "gate_activation", "input_dropout", "optimizer", "lr", "momentum", "clip", "clip_threshold",
