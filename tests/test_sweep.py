@@ -12,7 +12,7 @@ from rnntui.engine.control import RunControl
 from rnntui.engine.events import Evaluation, RunFinished
 from rnntui.engine.sweep import LATCHING_LENGTHS, SweepSpec, aggregate, sweep
 from rnntui.engine.sweep_events import SweepFinished, SweepPointResult, SweepProgress, SweepStarted
-from rnntui.engine.sweep_kernel import KernelUnavailable, load
+from rnntui.engine.sweep_kernel import KernelUnavailable, forget, load
 from rnntui.engine.training import train
 
 TINY = RunConfig(task="latching", n_samples=80, batch_size=16, epochs=2, init="keras", single_bias=True,
@@ -124,17 +124,21 @@ def test_bad_spec_is_a_config_error_naming_the_field():
         list(sweep(SweepSpec(TINY, values=(1,), cells=("lstm",), repeats=1)))
 
 
-def test_kernel_switch_off_falls_back(monkeypatch):
-    monkeypatch.setenv("RNNTUI_SWEEP_KERNEL", "0")
-    load.cache_clear()
+@pytest.mark.parametrize("env", [{"RNNTUI_SWEEP_KERNEL": "0"}, {"CC": "false"}], ids=["switched-off", "bad-compiler"])
+def test_without_the_kernel_the_sweep_falls_back_to_pytorch(monkeypatch, env):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    forget()
     try:
-        started = next(sweep(SweepSpec(TINY, values=(3,), cells=("gru",), repeats=1)))
-        assert started.backend.startswith("PyTorch") and "RNNTUI_SWEEP_KERNEL=0" in started.backend
+        with pytest.raises(KernelUnavailable):
+            load()
+        events = list(sweep(SweepSpec(TINY, values=(3,), cells=("gru",), repeats=1)))
+        assert events[0].backend.startswith("PyTorch") and events[-1].status == "finished"
         with pytest.raises(KernelUnavailable):
             next(sweep(SweepSpec(TINY, values=(3,), cells=("gru",), repeats=1, backend="kernel")))
     finally:
-        monkeypatch.delenv("RNNTUI_SWEEP_KERNEL")
-        load.cache_clear()
+        monkeypatch.undo()
+        forget()
 
 
 def point(cell, value, accuracy=None, status="finished", success=None):

@@ -67,14 +67,27 @@ def _compile(compiler: str, flags: list[str], target: Path) -> None:
         os.replace(built, target)
 
 
-@functools.cache
 def load() -> ctypes.CDLL:
     """The built kernel library; raises :class:`KernelUnavailable` with the reason."""
+    library = _build_once()
+    if isinstance(library, str):
+        raise KernelUnavailable(library)
+    return library
+
+
+def forget() -> None:
+    """Forget the build outcome, so the next :func:`load` looks again (after changing CC or the switch)."""
+    _build_once.cache_clear()
+
+
+@functools.cache
+def _build_once() -> ctypes.CDLL | str:
+    """The library, or why there is none (remembered: a failing compiler runs once per process)."""
     if os.environ.get("RNNTUI_SWEEP_KERNEL", "1") == "0":
-        raise KernelUnavailable("disabled by RNNTUI_SWEEP_KERNEL=0")
+        return "disabled by RNNTUI_SWEEP_KERNEL=0"
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if compiler is None:
-        raise KernelUnavailable("no C compiler found (set CC)")
+        return "no C compiler found (set CC)"
     problems = []
     for flags in FLAG_SETS:
         key = hashlib.sha256(SOURCE.read_bytes() + " ".join([compiler, *flags, platform.machine(),
@@ -92,7 +105,7 @@ def load() -> ctypes.CDLL:
         library.sweep_train.argtypes = [members, ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_int]
         library.sweep_logits.argtypes = [members, ctypes.c_int, ctypes.c_void_p]
         return library
-    raise KernelUnavailable("could not build the sweep kernel: " + "; ".join(problems))
+    return "could not build the sweep kernel: " + "; ".join(problems)
 
 
 def unsupported(config: RunConfig, task) -> str | None:
