@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rnntui", description="A terminal lab for vanishing and exploding gradients in RNNs. "
                                    "Without a command, opens the TUI.")
     parser.add_argument("--preset", metavar="NAME_OR_PATH", help="open the TUI with this preset loaded")
+    parser.add_argument("--imdb", metavar="PATH",
+                        help="a local IMDB archive or extracted aclImdb folder (sets RNNTUI_IMDB)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="where downloaded and encoded data sets are cached (sets RNNTUI_CACHE)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = subparsers.add_parser("run", help="train a preset headless (progress, summary, CSV)",
                                 description="Train a preset without the TUI and export a CSV. "
@@ -94,9 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _apply_data_options(args: argparse.Namespace) -> None:
+    """Data locations travel as environment variables, the loaders' one source of truth."""
+    if args.imdb:
+        os.environ["RNNTUI_IMDB"] = str(Path(args.imdb).expanduser().resolve())
+    if args.data_dir:
+        os.environ["RNNTUI_CACHE"] = str(Path(args.data_dir).expanduser().resolve())
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        _apply_data_options(args)
         return args.handler(args) if args.command else _tui(args)
     except SystemExit as exc:        # argparse: --help, usage errors (code 2)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
@@ -105,3 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as exc:
+        from .engine.data.errors import DataUnavailable   # loaded late: it pulls in torch
+
+        if not isinstance(exc, DataUnavailable):
+            raise
+        print(f"rnntui: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -124,3 +124,9 @@ def test_ctrl_c_stops_cleanly_and_exports(tmp_path):
     rows = read(out)
     assert rows and rows[0]["status"] == "stopped"
     assert int(rows[0]["finished_step"]) < 600_000
+
+
+def test_missing_imdb_data_is_a_clear_error_not_a_traceback(tmp_path):
+    result = rnntui("--imdb", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path / "cache"),
+                    "run", "imdb-lstm")
+    assert_bad_input(result, "RNNTUI_IMDB", "does not exist")
