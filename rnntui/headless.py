@@ -30,7 +30,7 @@ LINE_EVERY_SECONDS = 2.0
 BAR_EVERY_SECONDS = 0.1
 
 
-def _format_duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
@@ -62,7 +62,7 @@ class _Reporter:
         if tenth > self.last_tenth or now - self.last_shown >= LINE_EVERY_SECONDS:
             self.last_tenth, self.last_shown = tenth, now
             rate = self.rate(event.step)
-            eta = _format_duration((total - event.step) / rate) if rate else "-"
+            eta = format_duration((total - event.step) / rate) if rate else "-"
             self.console.print(
                 f"step {event.step}/{total} ({100 * event.step // total}%)  loss {event.loss:.4g}  "
                 f"{_metric_text(self.record.final_evaluation, self.record.metric_name)}  "
@@ -105,7 +105,7 @@ class _BarReporter(_Reporter):
 
 
 @contextmanager
-def _stop_on_sigint(control: RunControl) -> Iterator[None]:
+def stop_on_sigint(control: RunControl) -> Iterator[None]:
     """First Ctrl+C asks the run to stop; a second raises KeyboardInterrupt."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -141,7 +141,7 @@ def _summary(record: RunRecord, seconds: float) -> str:
     metrics = ", ".join(f"{name} {value:.4g}" for name, value in final.metrics.items()) if final else ""
     outcome = "DIVERGED" if record.status == "diverged" else record.status
     line = f"{outcome} at step {record.finished_step or record.last_step}/{record.total_steps}"
-    line += f" in {_format_duration(seconds)}"
+    line += f" in {format_duration(seconds)}"
     if record.reason:
         line += f" ({record.reason})"
     if final is not None:
@@ -161,7 +161,7 @@ def run_headless(preset: Preset, csv_path: Path | None = None, console: Console 
     record = RunRecord(preset.config, preset=preset.name)
     reporter: _Reporter | None = None
     started = time.monotonic()
-    with _stop_on_sigint(control):
+    with stop_on_sigint(control):
         events = train(preset.config, control)
         try:
             record.apply(_start(events))

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from .engine.config import CELLS, DEVICES, SPLITS, ConfigError, parse_value
 from .engine.presets import load_preset, parse_overrides
 from .engine.sweep_grid import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
-from .headless import _format_duration, _stop_on_sigint
+from .headless import format_duration, stop_on_sigint
 
 EXIT_FINISHED, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 LINE_EVERY_SECONDS = 2.0
@@ -100,13 +100,13 @@ class _Progress:
 
     def update(self, event) -> None:
         runs = f"{event.runs_done}/{event.total_runs} runs"
-        eta = _format_duration(event.eta) if event.eta is not None else "-"
+        eta = format_duration(event.eta) if event.eta is not None else "-"
         if self.bar is not None:
             self.bar.update(self.task, completed=event.fraction, runs=runs, eta=eta)
         elif time.monotonic() - self.last_line >= LINE_EVERY_SECONDS or event.fraction >= 1.0:
             self.last_line = time.monotonic()
             self.console.print(f"{100 * event.fraction:5.1f}%  {runs}  elapsed "
-                               f"{_format_duration(event.elapsed)}  ETA {eta}", markup=False, highlight=False)
+                               f"{format_duration(event.elapsed)}  ETA {eta}", markup=False, highlight=False)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     started: SweepStarted | None = None
     finished: SweepFinished | None = None
     progress: _Progress | None = None
-    with _stop_on_sigint(control):
+    with stop_on_sigint(control):
         events = sweep(spec, control)
         try:
             try:
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(summary_table(points, spec.field, spec.cells, metric))
     status = finished.status if finished else "stopped"
     elapsed = finished.elapsed if finished else 0.0
-    console.print(f"{status} {len(results)}/{started.total_runs} runs in {_format_duration(elapsed)} "
+    console.print(f"{status} {len(results)}/{started.total_runs} runs in {format_duration(elapsed)} "
                   f"({elapsed:.1f} s)", markup=False)
     try:
         export = export_sweep(results, args.csv or default_export_path(f"{spec.preset}-sweep"),

@@ -92,7 +92,7 @@ def timestep_rows(record: RunRecord) -> list[dict[str, Any]]:
             for probe in record.probes for t, norm in enumerate(probe.grad_per_timestep, start=1)]
 
 
-def _render(header: list[str] | tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+def render_csv(header: list[str] | tuple[str, ...], rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(header), lineterminator="\n")
     writer.writeheader()
@@ -133,7 +133,7 @@ def export_run(record: RunRecord, path: Path) -> ExportResult:
     path = Path(path).expanduser()
     if path.is_dir():
         path = path / f"{record.preset}.csv"
-    documents = [_render(*summary_rows(record)), _render(TIMESTEP_COLUMNS, timestep_rows(record))]
+    documents = [render_csv(*summary_rows(record)), render_csv(TIMESTEP_COLUMNS, timestep_rows(record))]
     try:
         paths = _write_pair(path, documents)
         return ExportResult(paths, False, f"wrote {paths[0]} and {paths[1].name}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import FIELDS
-from .export import ExportError, ExportResult, _render, fallback_dirs, write_atomic
+from .export import ExportError, ExportResult, render_csv, fallback_dirs, write_atomic
 from .sweep import CurvePoint, aggregate
 from .sweep_events import SweepPointResult
 
@@ -50,8 +50,8 @@ def export_sweep(results: list[SweepPointResult], path: Path, *, preset: str, fi
     path = Path(path).expanduser()
     if path.is_dir():
         path = path / f"{preset}-sweep.csv"
-    documents = [_render(*run_rows(results, preset, field)),
-                 _render(*curve_rows(aggregate(results, metric), preset, field, metric))]
+    documents = [render_csv(*run_rows(results, preset, field)),
+                 render_csv(*curve_rows(aggregate(results, metric), preset, field, metric))]
     problem = None
     for target in [path, *(directory / path.name for directory in fallback_dirs())]:
         try:
