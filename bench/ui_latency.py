@@ -93,6 +93,7 @@ async def key_latency(keys: int, size: tuple[int, int]) -> list[float]:
             await asyncio.sleep(0.05)
         field = app.query_one("#field-seed", Input)
         field.focus()
+        field.cursor_position = len(field.value)
         await asyncio.sleep(0.5)
         for i in range(keys):
             key, char = ("backspace", None) if i % 2 else ("1", "1")
@@ -102,6 +103,7 @@ async def key_latency(keys: int, size: tuple[int, int]) -> list[float]:
             event.set_sender(app)
             app._driver.send_message(event)
             while field.value != expected:
+                assert time.perf_counter() - sent < 10, f"key {key!r} never reached the field"
                 await asyncio.sleep(0.0005)
             changed = time.perf_counter()
             while not frames or frames[-1] < changed:

@@ -204,8 +204,7 @@ class RnnTuiApp(App[int]):
 
     def on_run_ended(self, message: RunEnded) -> None:
         self.mark_stale(message.number)
-        while self._stale:
-            self.tick()
+        self.flush()
         run = self.runs[message.number - 1]
         if message.error:
             self.notify(message.error, title=f"Run {run.label} crashed", severity="error", timeout=10)
@@ -234,6 +233,15 @@ class RnnTuiApp(App[int]):
                 self._turn = VIEWS.index(name) + 1
                 self.draw(name)
                 return
+
+    def flush(self) -> None:
+        """Redraw every stale view at once (a run just ended: show its final state now)."""
+        if not self.is_running:
+            return
+        stale, self._stale = self._stale, set()
+        for name in VIEWS:
+            if name in stale:
+                self.draw(name)
 
     def draw(self, name: str) -> None:
         latest = self.runs[-1] if self.runs else None
