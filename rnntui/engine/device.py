@@ -33,7 +33,7 @@ def choose_threads(config: RunConfig) -> int:
     if config.task != "imdb" and work < 4096:
         return 1
     cores = os.cpu_count() or 1
-    idle = max(0, int(cores - _load_average()))
+    idle = cores - int(_load_average())   # whole cores busy elsewhere
     return max(1, min(8, idle))
 
 
