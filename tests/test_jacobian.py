@@ -7,7 +7,10 @@ import math
 import torch
 
 from rnntui.engine.cells import GATES, LayerWeights
-from rnntui.engine.jacobian import jacobian_profile, product_log10_norms, step_jacobians
+from rnntui.engine.config import RunConfig
+from rnntui.engine.jacobian import jacobian_profile, model_profile, product_log10_norms, step_jacobians
+from rnntui.engine.model import RecurrentModel
+from rnntui.engine.tasks import make_task
 
 
 def weights(cell: str, hidden: int = 4, inputs: int = 2, scale: float = 0.5, seed: int = 0) -> LayerWeights:
@@ -97,3 +100,20 @@ def test_single_bias_and_population_member():
     alone = jacobian_profile("gru", LayerWeights(w.w_ih, w.w_hh, w.b_ih, None), inputs)
     torch.testing.assert_close(member1.log10_norm, alone.log10_norm)
     assert member1.reference_label == "∏ update gates"
+
+
+def test_model_profile_follows_the_states_the_model_visits_in_its_reading_order():
+    config = RunConfig(task="recall", cell="rnn_tanh", hidden_size=3, reverse=True, seed=2)
+    task = make_task(config)
+    model = RecurrentModel.for_task(config, task)
+    sequence = task.validation_batch().inputs[0, 0]
+    with torch.no_grad():
+        hidden = model(sequence[None, None], record=True).hidden
+    w_hh = model.layers[0].w_hh[0].detach().double()
+    running, expected = torch.eye(3, dtype=torch.float64), []
+    for h in reversed(hidden):      # the model's own h_t, read back to front by go_backwards
+        running = running @ (torch.diag(1 - h[0, 0].double() ** 2) @ w_hh)
+        expected.append(torch.linalg.matrix_norm(running, ord=2))
+    profile = model_profile(model, sequence)
+    torch.testing.assert_close(profile.log10_norm, torch.log10(torch.stack(expected)), rtol=1e-5, atol=1e-6)
+    assert profile.reference_label == "ρ(W_hh)^k"

@@ -17,6 +17,7 @@ import torch
 from torch.func import jacrev, vmap
 
 from .cells import LayerWeights, cell_step
+from .model import RecurrentModel
 from .probes import spectral_radius
 
 REFERENCE_LABELS = {"rnn_tanh": "ρ(W_hh)^k", "rnn_relu": "ρ(W_hh)^k", "lstm": "∏ forget gates",
@@ -112,3 +113,19 @@ def jacobian_profile(cell: str, w: LayerWeights, inputs: torch.Tensor, state0: t
         rho = spectral_radius(one.w_hh[0])
         reference = distance.double() * (math.log10(rho) if rho > 0 else -math.inf)
     return JacobianProfile(distance, product_log10_norms(jacobians), reference, REFERENCE_LABELS[cell])
+
+
+def model_profile(model: RecurrentModel, sequence: torch.Tensor) -> JacobianProfile:
+    """Layer 1 of the run (member 0) on one sequence ``[T, …]`` of token ids or features.
+
+    The sequence goes through the model's own embedding and reading order, so the
+    Jacobians are those of the states the run actually visits.
+    """
+    with torch.no_grad():
+        inputs = model._embed(sequence[None, None].to(model.readout_w.device))[0, 0]
+    if model.config.reverse:
+        inputs = inputs.flip(0)
+    layer = model.layers[0].weights()
+    weights = LayerWeights(*(None if t is None else t.detach().cpu() for t in
+                             (layer.w_ih, layer.w_hh, layer.b_ih, layer.b_hh)))
+    return jacobian_profile(model.cell, weights, inputs.cpu(), gate=model.gate)
