@@ -129,3 +129,18 @@ def test_snapshot_after_descending(snap_compare):
         await settle(pilot.app, pilot)
 
     assert snap_compare(SNAPSHOT_APP, run_before=run_before, terminal_size=(100, 30))
+
+
+async def test_clip_threshold_and_step_keys_recompute_the_pair_and_shift_arrows_pan():
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await press(app, pilot, "enter", "k")
+        assert screen.view.clip == 3.0 and screen.paths[1].clip == 3.0
+        assert "clip at ‖g‖ ≤ 3" in panel(screen)
+        await press(app, pilot, "s")
+        assert screen.view.steps == 500 and len(screen.paths[0].points) == 501
+        cursor = screen.view.cursor
+        await press(app, pilot, "shift+right", "shift+up")
+        assert screen.view.w_range == pytest.approx((2.5, 12.5)) and screen.view.b_range == pytest.approx((-5.0, 3.0))
+        assert screen.view.cursor == pytest.approx((cursor[0] + 2.5, cursor[1] + 2.0))
+        assert float(screen.landscape.w[0]) == pytest.approx(2.5)

@@ -6,11 +6,12 @@ from rich.text import Text
 
 from rnntui.engine.landscape import LandscapeSummary, Trajectory
 
-from .cliffmap import CURSOR, colour_bar, marker
+from .cliffmap import CURSOR, legend, marker
 from .view import View
 
 HINT = ("Arrows or a click move +. Enter descends from it with and without clipping (d, c: one "
-        "each; x clears). [ ] step T, + − zoom, 0 resets, r R resolution, l learning rate.")
+        "each; x clears). [ ] step T, + − zoom, shift+arrows pan, 0 resets, r R resolution; "
+        "l learning rate, k clipping threshold, s steps.")
 
 
 def _pair(point) -> str:
@@ -64,9 +65,9 @@ def describe(view: View, summary: LandscapeSummary | None, cursor: tuple[float, 
         text.append(f"wall: loss jump {summary.wall_jump:.2f} at {_pair(summary.wall_at)}\n")
     text.append(f"{CURSOR[0]} ", style=f"bold {CURSOR[1]}")
     text.append(f"start {_pair(view.cursor)}: loss {cursor[0]:.2g}, |∇L| {cursor[1]:.2g}\n")
-    text.append(f"descent: lr {view.lr:g}, {view.steps} steps\n")
+    text.append(f"descent: lr {view.lr:g}, {view.steps} steps, clip at ‖g‖ ≤ {view.clip:g}\n")
     for path in paths:
         text.append_text(path_lines(view, path))
     line = story(view, paths)
     text.append(f"{line}\n" if line else f"{HINT}\n", style="italic" if line else "dim")
-    return text.append_text(colour_bar())
+    return text.append_text(legend())

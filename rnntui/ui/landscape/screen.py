@@ -6,7 +6,6 @@ results for a stale view are dropped), so holding ``]`` never blocks keys.
 
 from __future__ import annotations
 
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -40,12 +39,18 @@ class LandscapeScreen(Screen):
         Binding("minus", "zoom(2.0)", "Zoom out", id="landscape.zoom_out"),
         Binding("r", "resolution(1)", "Finer", id="landscape.finer", show=False),
         Binding("R", "resolution(-1)", "Coarser", id="landscape.coarser", show=False),
-        Binding("l", "next_lr", "lr", id="landscape.lr", show=False),
+        Binding("l", "cycle('lr')", "lr", id="landscape.lr", show=False),
+        Binding("k", "cycle('clip')", "Clip at", id="landscape.clip", show=False),
+        Binding("s", "cycle('steps')", "Steps", id="landscape.steps", show=False),
         Binding("0,home", "reset", "Reset view", id="landscape.reset", show=False),
         Binding("up", "move(0, 1)", "Up", show=False),
         Binding("down", "move(0, -1)", "Down", show=False),
         Binding("left", "move(-1, 0)", "Left", show=False),
         Binding("right", "move(1, 0)", "Right", show=False),
+        Binding("shift+up", "pan(0, 1)", "Pan up", show=False),
+        Binding("shift+down", "pan(0, -1)", "Pan down", show=False),
+        Binding("shift+left", "pan(-1, 0)", "Pan left", show=False),
+        Binding("shift+right", "pan(1, 0)", "Pan right", show=False),
         Binding("escape", "app.pop_screen", "Back", id="landscape.back"),
     ]
 
@@ -83,7 +88,7 @@ class LandscapeScreen(Screen):
         old, self.view = self.view, view
         if view.grid_key != old.grid_key:
             self.compute_grid(view)
-        if self.kinds and (view.T, view.lr) != (old.T, old.lr):
+        if self.kinds and view.descent_key != old.descent_key:
             self.compute_paths()
         self._show()
 
@@ -99,8 +104,11 @@ class LandscapeScreen(Screen):
     def action_reset(self) -> None:
         self._set_view(self.view.reset_ranges())
 
-    def action_next_lr(self) -> None:
-        self._set_view(self.view.next_lr())
+    def action_cycle(self, knob: str) -> None:
+        self._set_view(self.view.cycle(knob))
+
+    def action_pan(self, dw: int, db: int) -> None:
+        self._set_view(self.view.pan(dw, db))
 
     def action_move(self, dw: int, db: int) -> None:
         self._set_view(self.view.move(dw, db))
@@ -123,7 +131,7 @@ class LandscapeScreen(Screen):
 
     # -- background work ----------------------------------------------------
     def _paths_key(self) -> tuple:
-        return self.start, self.kinds, self.view.T, self.view.lr, self.view.clip, self.view.steps
+        return self.start, self.kinds, *self.view.descent_key
 
     @work(thread=True, exclusive=True, group="cliff-grid", exit_on_error=False)
     def compute_grid(self, view: View) -> None:

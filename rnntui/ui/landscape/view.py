@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 
 T_STEPS = (1, 2, 5, 10, 20, 50, 100, 200)
 RESOLUTIONS = (50, 100, 200, 400)
-LEARNING_RATES = (0.1, 0.5, 2.0)
+# Descent knobs a key cycles through: learning rate, clipping threshold, number of steps.
+CHOICES = {"lr": (0.1, 0.5, 2.0), "clip": (0.1, 0.3, 1.0, 3.0, 10.0), "steps": (50, 150, 500)}
 CURSOR_STEPS = 40          # an arrow key moves the cursor 1/40 of the visible range
+PAN_STEPS = 4              # shift+arrow moves the grid 1/4 of its range
 
 
 def _step_through(choices: tuple, current, step: int):
@@ -34,15 +36,22 @@ class View:
         """Everything the loss grid depends on (the cursor and descent knobs do not)."""
         return self.w_range, self.b_range, self.T, self.resolution
 
+    @property
+    def descent_key(self) -> tuple:
+        """Everything a descent path depends on besides its start."""
+        return self.T, self.lr, self.clip, self.steps
+
     def step_T(self, step: int) -> "View":
         return replace(self, T=_step_through(T_STEPS, self.T, step))
 
     def step_resolution(self, step: int) -> "View":
         return replace(self, resolution=_step_through(RESOLUTIONS, self.resolution, step))
 
-    def next_lr(self) -> "View":
-        return replace(self, lr=LEARNING_RATES[(LEARNING_RATES.index(self.lr) + 1) % len(LEARNING_RATES)]
-                       if self.lr in LEARNING_RATES else LEARNING_RATES[0])
+    def cycle(self, knob: str) -> "View":
+        """The next of the ``knob``'s CHOICES (lr, clip or steps), wrapping around."""
+        choices, current = CHOICES[knob], getattr(self, knob)
+        following = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+        return replace(self, **{knob: following})
 
     def move(self, dw: int, db: int) -> "View":
         """Move the cursor by whole arrow steps, kept inside the visible ranges."""
@@ -55,6 +64,13 @@ class View:
         """Put the cursor at fractions (0..1) of the width and height, y from the top."""
         (w0, w1), (b0, b1) = self.w_range, self.b_range
         return replace(self, cursor=(w0 + fx * (w1 - w0), b1 - fy * (b1 - b0)))
+
+    def pan(self, dw: int, db: int) -> "View":
+        """Shift the grid (and the cursor with it) by whole quarters of its range."""
+        (w0, w1), (b0, b1) = self.w_range, self.b_range
+        shift_w, shift_b = dw * (w1 - w0) / PAN_STEPS, db * (b1 - b0) / PAN_STEPS
+        return replace(self, w_range=(w0 + shift_w, w1 + shift_w), b_range=(b0 + shift_b, b1 + shift_b),
+                       cursor=(self.cursor[0] + shift_w, self.cursor[1] + shift_b))
 
     def reset_ranges(self) -> "View":
         home = View()
