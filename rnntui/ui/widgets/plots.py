@@ -61,9 +61,14 @@ class LivePlot(PlotextPlot):
     def plot_log(self, plt, series: list[tuple[Sequence[float], Sequence[float], str, tuple]],
                  points: int) -> None:
         """Plot ``(xs, ys, label, rgb)`` series on a log10 y axis with ``1eK`` ticks."""
+        self.plot_log10(plt, [(xs, log10_series(ys), label, rgb) for xs, ys, label, rgb in series], points)
+
+    def plot_log10(self, plt, series: list[tuple[Sequence[float], Sequence[float], str, tuple]],
+                   points: int) -> None:
+        """Like :meth:`plot_log` for values already in log10 (so products past float range still plot)."""
         low, high = np.inf, -np.inf
         for xs, ys, label, rgb in series:
-            x, y = thin(xs, log10_series(ys), points)
+            x, y = thin(xs, ys, points)
             if x:
                 plt.plot(x, y, label=label or None, color=rgb, marker=marker_for(x))
                 low, high = min(low, min(y)), max(high, max(y))
