@@ -67,6 +67,7 @@ class RnnTuiApp(App[int]):
         Binding("l", "focus_presets", "Preset", id="preset", show=False),
         Binding("f", "toggle_form", "Form", id="form", show=False),
         Binding("g", "landscape", "Cliffs", id="landscape", show=False),
+        Binding("i", "inspect", "Inspect", id="inspect", show=False),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -183,12 +184,13 @@ class RnnTuiApp(App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
     def _train(self, run: LiveRun) -> None:
-        from rnntui.engine.training import train  # torch loads here, after the first frame
+        from rnntui.engine.training import Trainer  # torch loads here, after the first frame
 
         error = ""
         posted = 0.0
         try:
-            for event in train(run.record.config, control=run.control):
+            run.trainer = Trainer(run.record.config)   # kept: the inspection screen reads its model
+            for event in run.trainer.run(run.control):
                 run.record.apply(event)
                 now = time.monotonic()
                 if now - posted >= self.POST_SECONDS:
@@ -342,6 +344,16 @@ class RnnTuiApp(App[int]):
             self.notify("The cliff explorer is not part of this build.", severity="warning")
             return
         self.push_screen(module.LandscapeScreen())
+
+    def action_inspect(self) -> None:
+        """Jacobian products and loss slices of the selected run's model (rnntui.ui.inspect)."""
+        from .inspect import InspectScreen  # torch loads with it; a run has loaded it already
+
+        run = self.selected_run
+        if run is None:
+            self.notify("Nothing to inspect yet: start a run first.")
+            return
+        self.push_screen(InspectScreen(run))
 
     def on_unmount(self) -> None:
         for run in self.runs:

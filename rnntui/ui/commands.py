@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 class RnnCommands(Provider):
-    """Load any preset, start, pause, step, stop, export, compare, open the cliff explorer."""
+    """Load any preset, start, pause, step, stop, export, compare, open the cliff explorer or the inspector."""
 
     def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: RnnTuiApp = self.app  # type: ignore[assignment]
@@ -24,6 +24,8 @@ class RnnCommands(Provider):
             ("Export run", app.action_export, "write the selected run as CSV"),
             ("Compare runs", app.action_compare, "overlay two runs' curves"),
             ("Open cliff explorer", app.action_landscape, "loss landscape of a one-unit RNN"),
+            ("Inspect model", app.action_inspect,
+             "Jacobian products and loss slices of the selected run (paused or finished)"),
         ]
         for preset in app.presets:
             entries.append((f"Load preset: {preset.title}", partial(app.request_preset, preset.name),

@@ -2,14 +2,19 @@
 
 The training worker applies events to ``record`` from its thread; the UI only
 reads it (copying lists before use), so no lock is needed under the GIL.
+``trainer`` holds the live model for inspection (see :mod:`rnntui.ui.inspect`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rnntui.engine.control import RunControl
 from rnntui.engine.record import RunRecord
+
+if TYPE_CHECKING:   # torch loads only when the first run starts
+    from rnntui.engine.training import Trainer
 
 
 @dataclass
@@ -17,6 +22,7 @@ class LiveRun:
     number: int
     record: RunRecord
     control: RunControl = field(default_factory=RunControl)
+    trainer: Trainer | None = None      # set by the training worker once the model exists
 
     @property
     def active(self) -> bool:
