@@ -1,15 +1,22 @@
-"""The sweep view through Pilot: the curve fills in, progress reaches the end, keys pause and stop."""
+"""The sweep view through Pilot: the curve fills in, keys pause, stop, pick a field and export; w opens it."""
 
 from __future__ import annotations
 
 from textual.app import App
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Select, Static
 
+from rnntui.engine import sweep_export
 from rnntui.engine.config import RunConfig
 from rnntui.engine.control import RunControl
 from rnntui.engine.sweep import SweepSpec
-from rnntui.ui.sweep import SweepScreen
+from rnntui.engine.sweep_grid import LATCHING_CELLS, LATCHING_LENGTHS
+from rnntui.ui.app import RnnTuiApp
+from rnntui.ui.commands import RnnCommands
+from rnntui.ui.screens.export import ExportScreen
+from rnntui.ui.sweep import SweepScreen, default_spec
 from rnntui.ui.sweep.plots import SuccessPlot, SweepCurvePlot
+from rnntui.ui.sweep.setup import SweepSetup
+from ui_helpers import preset
 
 TINY = RunConfig(task="latching", n_samples=64, batch_size=16, epochs=1, init="keras", single_bias=True,
                  probe_every=0)
@@ -92,3 +99,77 @@ async def test_stop_key_on_a_sweep_that_never_ran():
         await wait_for(pilot, lambda: screen.outcome is not None)
         assert screen.outcome.status == "stopped" and screen.results == []
         assert status(screen).startswith("stopped: 0/4 runs")
+
+
+async def test_field_dialog_restarts_the_sweep_over_another_field():
+    app = Host(SweepSpec(TINY, values=(3, 5), cells=("lstm",), repeats=2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.outcome is not None)
+        await pilot.press("f")
+        dialog = app.screen
+        assert isinstance(dialog, SweepSetup)
+        dialog.query_one("#setup-field", Select).value = "hidden_size"
+        await pilot.pause()
+        assert dialog.query_one("#setup-values", Input).value == "1,2,4,8,16"
+        dialog.query_one("#setup-values", Input).value = "1,x"
+        dialog.query_one("#setup-repeats", Input).value = "1"
+        await pilot.click("#setup-run")
+        assert app.screen is dialog and "hidden_size" in str(dialog.query_one("#setup-message", Static).render())
+        dialog.query_one("#setup-values", Input).value = "1,3"
+        dialog.query_one("#setup-values", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.spec.field == "hidden_size"
+        await wait_for(pilot, lambda: screen.outcome is not None)
+        assert sorted(r.value for r in screen.results) == [1, 3]
+        assert screen.query_one(SweepCurvePlot).field == "hidden_size"
+
+
+async def test_export_key_writes_both_csvs_and_reports_an_unwritable_path(tmp_path, monkeypatch):
+    fallback = tmp_path / "fallback"
+    monkeypatch.setattr(sweep_export, "fallback_dirs", lambda: [fallback])
+    app = Host(SweepSpec(TINY, values=(3, 5), cells=("rnn_tanh",), repeats=2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.outcome is not None)
+        await pilot.press("e")
+        dialog = app.screen
+        assert isinstance(dialog, ExportScreen) and "4 of 4 runs" in str(dialog.query_one(Static).render())
+        blocker = tmp_path / "file"
+        blocker.write_text("")
+        dialog.query_one("#export-path", Input).value = str(blocker / "sweep.csv")
+        await pilot.press("enter")
+        assert app.screen is dialog and "instead" in str(dialog.query_one("#export-message", Static).render())
+        assert (fallback / "sweep.curve.csv").exists()
+        dialog.query_one("#export-path", Input).value = str(tmp_path / "sweep.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        rows = (tmp_path / "sweep.csv").read_text().splitlines()
+        curve = (tmp_path / "sweep.curve.csv").read_text().splitlines()
+        assert len(rows) == 1 + 4 and len(curve) == 1 + 2
+
+
+def test_default_spec_is_E4s_grid_for_latching_and_around_the_length_elsewhere():
+    latching = default_spec(TINY, "tiny")
+    assert (latching.values, latching.cells, latching.repeats) == (LATCHING_LENGTHS, LATCHING_CELLS, 30)
+    adding = default_spec(RunConfig(task="adding", seq_len=50, cell="gru"), "adding")
+    assert (adding.field, adding.values, adding.cells, adding.preset) == ("seq_len", (12, 25, 50, 100), ("gru",),
+                                                                          "adding")
+
+
+async def test_w_opens_a_sweep_of_the_form_and_the_palette_offers_it():
+    tiny = preset("tiny-adding", RunConfig(task="adding", seq_len=8, iterations=3, batch_size=4, hidden_size=2,
+                                           probe_every=0, device="cpu"))
+    app = RnnTuiApp(tiny, [tiny])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("w")
+        screen = app.screen
+        assert isinstance(screen, SweepScreen)
+        assert (screen.spec.preset, screen.spec.field, screen.spec.values) == ("tiny-adding", "seq_len", (2, 4, 8, 16))
+        await wait_for(pilot, lambda: screen.outcome is not None)
+        assert len(screen.results) == 4 * 5
+        await pilot.press("escape")
+        names = [name for name, _, _ in RnnCommands(app.screen).commands()]
+        assert "Sweep this preset over sequence length" in names

@@ -68,6 +68,7 @@ class RnnTuiApp(App[int]):
         Binding("f", "toggle_form", "Form", id="form", show=False),
         Binding("g", "landscape", "Cliffs", id="landscape", show=False),
         Binding("i", "inspect", "Inspect", id="inspect", show=False),
+        Binding("w", "sweep", "Sweep", id="sweep", show=False),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -313,7 +314,7 @@ class RnnTuiApp(App[int]):
             if paths:
                 self.notify(f"Wrote {paths[0]} and {paths[-1].name}.", title="Exported")
 
-        self.push_screen(ExportScreen(run), done)
+        self.push_screen(ExportScreen.for_run(run), done)
 
     def action_compare(self) -> None:
         if len(self.runs) < 2:
@@ -354,6 +355,16 @@ class RnnTuiApp(App[int]):
             self.notify("Nothing to inspect yet: start a run first.")
             return
         self.push_screen(InspectScreen(run))
+
+    def action_sweep(self) -> None:
+        """Sweep the form's config over sequence length (rnntui.ui.sweep; f there picks another field)."""
+        from .sweep import SweepScreen, default_spec  # torch loads with the sweep engine
+
+        config = self.form.config()
+        if config is None:
+            self.notify("Fix the fields marked in red first.", title="Cannot sweep", severity="error")
+            return
+        self.push_screen(SweepScreen(default_spec(config, self.preset.name)))
 
     def on_unmount(self) -> None:
         for run in self.runs:

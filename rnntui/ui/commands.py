@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 class RnnCommands(Provider):
-    """Load any preset, start, pause, step, stop, export, compare, open the cliff explorer or the inspector."""
+    """Load presets, run control, export, compare, and the cliff explorer, inspector and sweep views."""
 
     def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: RnnTuiApp = self.app  # type: ignore[assignment]
@@ -26,6 +26,8 @@ class RnnCommands(Provider):
             ("Open cliff explorer", app.action_landscape, "loss landscape of a one-unit RNN"),
             ("Inspect model", app.action_inspect,
              "Jacobian products and loss slices of the selected run (paused or finished)"),
+            ("Sweep this preset over sequence length", app.action_sweep,
+             "success vs T over many seeds, per cell; f in the sweep picks another field"),
         ]
         for preset in app.presets:
             entries.append((f"Load preset: {preset.title}", partial(app.request_preset, preset.name),

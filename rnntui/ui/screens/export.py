@@ -1,4 +1,4 @@
-"""Export a run as the engine's CSV pair, to a path the user can edit.
+"""Export a run (or a sweep) as the engine's CSV pair, to a path the user can edit.
 
 An unwritable path is reported here, in red; the engine then writes the same
 files to a fallback directory, so nothing is lost, and the dialog stays open
@@ -7,7 +7,9 @@ to try another place.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,23 +17,32 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from rnntui.engine.export import ExportError, default_export_path, export_run
+from rnntui.engine.export import ExportError, ExportResult, default_export_path, export_run
 from rnntui.ui.session import LiveRun
 
 
 class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
-    """Dismisses with the written paths, or None when cancelled."""
+    """Dismisses with the written paths, or None when cancelled.
+
+    ``write(path)`` is the engine's exporter (``export_run``, ``export_sweep``)
+    bound to what it writes; ``what`` names that thing in the prompt.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, run: LiveRun) -> None:
+    def __init__(self, what: str, path: Path, write: Callable[[Path], ExportResult]) -> None:
         super().__init__()
-        self.run = run
+        self.what, self.path, self.write = what, path, write
+
+    @classmethod
+    def for_run(cls, run: LiveRun) -> "ExportScreen":
+        return cls(f"run {run.label} ({run.state})", default_export_path(run.record.preset),
+                   partial(export_run, run.record))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Export run {self.run.label} ({self.run.state}) as CSV:")
-            yield Input(str(default_export_path(self.run.record.preset)), id="export-path")
+            yield Static(f"Export {self.what} as CSV:")
+            yield Input(str(self.path), id="export-path")
             yield Static("", id="export-message")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", id="export", variant="primary", compact=True)
@@ -57,7 +68,7 @@ class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
             message.set_classes("-error")
             return
         try:
-            result = export_run(self.run.record, Path(text))
+            result = self.write(Path(text))
         except ExportError as exc:
             message.update(str(exc))
             message.set_classes("-error")
