@@ -25,6 +25,8 @@ the gradients. Everything runs in the background: keep typing, switching tabs, r
 | `l` | jump to the preset picker |
 | `f` | hide / show the experiment pane |
 | `g` | cliff explorer (loss landscape), where installed |
+| `i` | inspect the selected run's model: Jacobian products, loss slices (paused or finished) |
+| `w` | sweep the preset over sequence length (`f` there picks another field, `e` exports) |
 | `ctrl+p` | command palette: load preset, start, stop, export, compare, theme |
 | `?` | this help · `q` quit (inside a text field `q` is just a letter) |
 
