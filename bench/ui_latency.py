@@ -77,12 +77,13 @@ async def key_latency(keys: int, size: tuple[int, int]) -> list[float]:
                       RunConfig(task="latching", seq_len=20, n_samples=256, epochs=5000, hidden_size=4,
                                 probe_every=20, device="cpu"))
     app = RnnTuiApp(long_run, [long_run])
-    frames: list[float] = []
+    frames: list[tuple[float, str]] = []  # when each frame was written, and the field's text in it
+    field: Input | None = None
     write = app._display
 
     def spy(screen, renderable):
-        if renderable is not None:
-            frames.append(time.perf_counter())
+        if renderable is not None and field is not None:
+            frames.append((time.perf_counter(), field.value))
         return write(screen, renderable)
 
     app._display = spy
@@ -98,17 +99,17 @@ async def key_latency(keys: int, size: tuple[int, int]) -> list[float]:
         for i in range(keys):
             key, char = ("backspace", None) if i % 2 else ("1", "1")
             expected = field.value[:-1] if char is None else field.value + char
+            seen = len(frames)
             sent = time.perf_counter()
             event = events.Key(key, char)
             event.set_sender(app)
             app._driver.send_message(event)
-            while field.value != expected:
-                assert time.perf_counter() - sent < 10, f"key {key!r} never reached the field"
-                await asyncio.sleep(0.0005)
-            changed = time.perf_counter()
-            while not frames or frames[-1] < changed:
-                await asyncio.sleep(0.0005)
-            samples.append(frames[-1] - sent)
+            # The first frame written with the new text; polling the field instead would
+            # notice the change late (after that frame) whenever the loop is busy.
+            while not any(text == expected for _, text in frames[seen:]):
+                assert time.perf_counter() - sent < 10, f"key {key!r} never reached the screen"
+                await asyncio.sleep(0.001)
+            samples.append(next(at for at, text in frames[seen:] if text == expected) - sent)
             await asyncio.sleep(0.02)
         assert app.runs[0].record.last_step > 50 and not app.runs[0].record.ended
         app.action_stop()

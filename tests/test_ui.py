@@ -17,7 +17,7 @@ from rnntui.ui.widgets.form import ExperimentForm
 from rnntui.ui.widgets.heatmap import GradHeatmap
 from rnntui.ui.widgets.plots import LossPlot
 
-from ui_helpers import EXPLODE, LONG, SMOKE, wait_until
+from ui_helpers import EXPLODE, LONG, SMOKE, drawn, wait_until
 
 
 def make_app(*presets) -> RnnTuiApp:
@@ -342,14 +342,15 @@ async def test_plots_redraw_after_resize_and_theme_change():
         await pilot.press("s")
         await finish(pilot, app)
         plot = app.query_one("#plot-loss", LossPlot)
-        first = str(plot.render())
+        first = drawn(plot)
+        assert "loss (log scale)" in first and "┤" in first
         await pilot.resize_terminal(160, 48)
         await pilot.resize_terminal(120, 40)
         app.theme = "textual-light"
         await pilot.pause()
         app.theme = "textual-dark"
         await pilot.pause()
-        assert str(plot.render()) == first
+        assert drawn(plot) == first
 
 
 async def test_no_color_is_respected(monkeypatch):
@@ -363,3 +364,40 @@ async def test_no_color_is_respected(monkeypatch):
 def test_run_app_rejects_an_unknown_preset(capsys):
     assert run_app("no-such-preset") == 2
     assert "unknown preset" in capsys.readouterr().err
+
+
+def test_plot_lines_read_plotext_output_as_rich_does():
+    from rich.console import Console
+    from rich.text import Text
+    from textual_plotext.plot import Plot
+
+    from rnntui.ui.widgets.plots import ansi_strips
+
+    plt = Plot()
+    plt.plotsize(40, 12)
+    plt.plot([1, 2, 3, 4], [1, 3, 2, 4], color=(100, 200, 50), marker="braille", label="a")
+    plt.title("title")
+    output = plt.build()
+    console = Console()
+    for strip, line in zip(ansi_strips(output), Text.from_ansi(output).split("\n"), strict=True):
+        ours = [(char, segment.style) for segment in strip for char in segment.text]
+        assert ours == [(char, line.get_style_at_offset(console, i)) for i, char in enumerate(line.plain)]
+
+
+def test_step_columns_grow_with_the_record_and_thinning_keeps_spikes():
+    from rnntui.engine.events import StepMetrics
+    from rnntui.engine.record import RunRecord
+    from rnntui.ui.widgets.scale import thin
+    from rnntui.ui.widgets.series import StepColumns
+
+    record = RunRecord(SMOKE.config)
+    columns = StepColumns(record)
+    for step in range(1, 1001):
+        record.apply(StepMetrics(step, step, 1.0 / step, 100.0 if step == 777 else 1.0, 1.0, 10.0))
+        if step % 300 == 0:
+            columns.update()
+    columns.update()
+    assert columns["step"].tolist() == list(range(1, 1001))
+    assert columns["loss"][9] == 0.1
+    xs, ys = thin(columns["step"], columns["grad_norm"], 40)
+    assert len(xs) <= 40 and 777 in xs and max(ys) == 100.0

@@ -25,6 +25,11 @@ EXPLODE = preset("explode", RunConfig(task="adding", cell="rnn_relu", init="norm
                                       optimizer="sgd", lr=2.0, probe_every=1, device="cpu"))
 
 
+def drawn(widget) -> str:
+    """The text a Line API widget (plots, heatmap) paints, line by line."""
+    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+
+
 async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
     """Let the app run until ``condition()`` holds (fails the test after ``timeout`` s)."""
     deadline = time.monotonic() + timeout

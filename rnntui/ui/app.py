@@ -8,6 +8,7 @@ only when the first run starts, so the first frame appears quickly.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import time
@@ -72,7 +73,7 @@ class RnnTuiApp(App[int]):
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
-    POST_SECONDS = 0.1
+    POST_SECONDS = 0.2  # each view redraws at most 5 Hz: plotext builds cost 3-10 ms each
     TICK_SECONDS = 0.025
 
     def __init__(self, preset: Preset | None = None, presets: list[Preset] | None = None) -> None:
@@ -191,6 +192,9 @@ class RnnTuiApp(App[int]):
         posted = 0.0
         try:
             run.trainer = Trainer(run.record.config)   # kept: the inspection screen reads its model
+            # torch, Textual and the model live as long as the app: keep them out of full
+            # collections, which otherwise stall the UI for 150-250 ms every second or so.
+            gc.freeze()
             for event in run.trainer.run(run.control):
                 run.record.apply(event)
                 now = time.monotonic()

@@ -24,6 +24,9 @@ from .scale import log10_series
 COLOUR_MAP = Gradient((0.0, "#440154"), (0.25, "#3b528b"), (0.5, "#21918c"), (0.75, "#5ec962"),
                       (1.0, "#fde725"), quality=64)
 NOT_FINITE = Color.parse("#ff2d55")
+SHADES = 64
+# Shade i of the map is PALETTE[i]; the last entry marks a non-finite norm.
+PALETTE = [COLOUR_MAP.get_color(i / (SHADES - 1)).rich_color for i in range(SHADES)] + [NOT_FINITE.rich_color]
 GUTTER = 6
 TITLE = "‖∂L/∂h_t‖ over training (log colour)"
 
@@ -33,8 +36,10 @@ def sample(length: int, cells: int) -> np.ndarray:
     return np.minimum((np.arange(cells) * length) // max(cells, 1), length - 1)
 
 
-def colour_of(value: float, low: float, span: float) -> Color:
-    return COLOUR_MAP.get_color((value - low) / span) if np.isfinite(value) else NOT_FINITE
+def shades(values: np.ndarray, low: float, span: float) -> np.ndarray:
+    """Index into ``PALETTE`` of each value (the last index for non-finite ones)."""
+    scaled = np.clip((np.nan_to_num(values) - low) / span, 0, 1) * (SHADES - 1)
+    return np.where(np.isfinite(values), scaled.round(), SHADES).astype(int)
 
 
 class GradHeatmap(Widget):
@@ -74,14 +79,17 @@ class GradHeatmap(Widget):
         finite = matrix[np.isfinite(matrix)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         span = max(high - low, 1e-9)
-        cells = matrix[np.ix_(sample(horizon, 2 * rows), sample(len(probes), columns))]
+        cells = shades(matrix[np.ix_(sample(horizon, 2 * rows), sample(len(probes), columns))], low, span)
+        styles: dict[tuple[int, int], Style] = {}  # a Style per colour pair, not per cell
         lines = [self._text(TITLE, Style(bold=True))]
         for row in range(rows):
             label = "t=1" if row == 0 else f"t={horizon}" if row == rows - 1 else ""
             segments = [Segment(f"{label:>{GUTTER - 1}} ", self.rich_style)]
-            for top, bottom in zip(cells[2 * row], cells[2 * row + 1]):
-                segments.append(Segment("▀", Style(color=colour_of(top, low, span).rich_color,
-                                                   bgcolor=colour_of(bottom, low, span).rich_color)))
+            for pair in zip(cells[2 * row].tolist(), cells[2 * row + 1].tolist()):
+                style = styles.get(pair)
+                if style is None:
+                    style = styles[pair] = Style(color=PALETTE[pair[0]], bgcolor=PALETTE[pair[1]])
+                segments.append(Segment("▀", style))
             lines.append(Strip(segments).simplify())
         lines.append(self._legend(probes, low, high, width))
         return lines

@@ -1,25 +1,61 @@
 """Live plots (textual-plotext), redrawn from data kept on the widget.
 
-Every render re-plots from the stored records, so resizes and theme changes
+Every repaint re-plots from the stored records, so resizes and theme changes
 are safe, series are thinned to the current width, and log axes are drawn
 as ``log10`` values with ``1eK`` labels (plotext 5's log scale breaks on
 rebuild). Colours come from the app theme so the plots follow it.
+
+plotext's ANSI text is turned into Strips here (Line API): rich's general
+ANSI decoder and Textual's Text-to-Content conversion took twice as long as
+the plotext build itself, on the UI thread, several times a second.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual.color import Color
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from rnntui.engine.record import RunRecord
 
 from .scale import log10_series, log_ticks, thin
+from .series import StepColumns
 
 RUN_COLOURS = ("primary", "warning", "success", "error")
 SPARSE = 40
+
+
+ANSI_TOKEN = re.compile(r"(\x1b\[[0-9;]*m)|([^\x1b]+)")
+RESET = "\x1b[0m"
+
+
+@lru_cache(maxsize=512)
+def ansi_style(escapes: str) -> Style:
+    """rich's reading of the escape codes in force (a plot uses only a handful of them)."""
+    spans = Text.from_ansi(escapes + " ").spans
+    return spans[0].style if spans else Style()
+
+
+def ansi_strips(text: str) -> list[Strip]:
+    """plotext's output as one Strip per line: runs of text after ``ESC[...m`` codes, ``ESC[0m`` resets."""
+    strips = []
+    for line in text.splitlines():
+        segments, escapes = [], ""
+        for escape, chunk in ANSI_TOKEN.findall(line):
+            if escape:
+                escapes = "" if escape == RESET else escapes + escape
+            else:
+                segments.append(Segment(chunk, ansi_style(escapes)))
+        strips.append(Strip(segments))
+    return strips
 
 
 def marker_for(xs: Sequence[float]) -> str:
@@ -28,18 +64,26 @@ def marker_for(xs: Sequence[float]) -> str:
 
 
 class LivePlot(PlotextPlot):
-    """Base class: keeps the records it shows and re-plots them on every render."""
+    """Base class: keeps the records it shows and re-plots them on every repaint."""
+
+    _drawn: tuple[object, list[Strip]] | None = None   # (size, lines) of the last plot
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.records: list[RunRecord] = []
         self.labels: list[str] = []
+        self._columns: dict[int, StepColumns] = {}
 
     def show(self, records: Sequence[RunRecord], labels: Sequence[str] = ()) -> None:
         """Plot these runs; ``labels`` name each run in an overlay."""
         self.records = list(records)
         self.labels = list(labels)
+        self._columns = {id(r): self._columns.get(id(r)) or StepColumns(r) for r in self.records}
         self.refresh()
+
+    def steps(self, record: RunRecord) -> StepColumns:
+        """The record's per-step columns, brought up to date."""
+        return self._columns.setdefault(id(record), StepColumns(record)).update()
 
     def colour(self, name: str, fade: float = 0.0) -> tuple[int, int, int]:
         """A theme colour as RGB, optionally faded towards the plot background."""
@@ -49,11 +93,26 @@ class LivePlot(PlotextPlot):
             colour = colour.blend(Color.parse(variables["surface"]), fade)
         return colour.rgb
 
-    def render(self):
+    def refresh(self, *regions, **kwargs):
+        self._drawn = None  # new data, theme or size: plot again on the next paint
+        return super().refresh(*regions, **kwargs)
+
+    def render_line(self, y: int) -> Strip:
+        if self._drawn is None or self._drawn[0] != self.size:
+            self._drawn = (self.size, ansi_strips(self.plot()))
+        lines = self._drawn[1]
+        return (lines[y] if y < len(lines) else Strip.blank(0)).crop_extend(0, self.size.width, self.rich_style)
+
+    def plot(self) -> str:
+        """The current data drawn by plotext at the widget's size and theme, as ANSI text."""
         plt = self.plt
         plt.clear_figure()
-        self.draw(plt, max(16, 2 * self.size.width))
-        return super().render()
+        self.draw(plt, max(16, self.size.width))  # 2x the width made noisy series 3-6x slower to build
+        width, height = self.size
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # as PlotextPlot.render does (textual-plotext issue #5)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        return plt.build()
 
     def draw(self, plt, points: int) -> None:
         raise NotImplementedError
@@ -94,10 +153,9 @@ class LossPlot(LivePlot):
         series = []
         for i, record in enumerate(self.records):
             base = RUN_COLOURS[i % len(RUN_COLOURS)]
-            steps = record.steps[:]
+            steps = self.steps(record)
             evaluations = record.evaluations[:]
-            series.append(([s.step for s in steps], [s.loss for s in steps],
-                           self.run_label(i, "train"), self.colour(base, 0.55)))
+            series.append((steps["step"], steps["loss"], self.run_label(i, "train"), self.colour(base, 0.55)))
             series.append(([e.step for e in evaluations], [e.val_loss for e in evaluations],
                            self.run_label(i, "val"), self.colour(base if len(self.records) > 1 else "accent")))
         self.plot_log(plt, series, points)
@@ -163,15 +221,15 @@ class ClipPlot(LivePlot):
             plt.title("gradient norm")
             return
         record = self.records[0]
-        steps = record.steps[:]
-        xs = [s.step for s in steps]
+        steps = self.steps(record)
+        xs = steps["step"]
         clipping = record.config.clip != "none"
-        series = [(xs, [s.grad_norm for s in steps], "before clip" if clipping else "", self.colour("warning"))]
+        series = [(xs, steps["grad_norm"], "before clip" if clipping else "", self.colour("warning"))]
         if clipping:
             threshold = record.config.clip_threshold
             plt.title(f"gradient norm, {record.config.clip} clip at {threshold:g} (log scale)")
-            series.append((xs, [s.clipped_norm for s in steps], "after clip", self.colour("primary")))
-            series.append(([xs[0], xs[-1]] if xs else [0, 1], [threshold, threshold], "threshold",
+            series.append((xs, steps["clipped_norm"], "after clip", self.colour("primary")))
+            series.append(([xs[0], xs[-1]] if len(xs) else [0, 1], [threshold, threshold], "threshold",
                            self.colour("error")))
         else:
             plt.title("gradient norm, no clipping (log scale)")

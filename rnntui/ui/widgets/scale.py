@@ -44,12 +44,11 @@ def thin(xs: Sequence[float], ys: np.ndarray, points: int) -> tuple[list[float],
     x, y = x[keep], y[keep]
     if len(x) <= points:
         return x.tolist(), y.tolist()
-    buckets = max(1, points // 2)
-    edges = np.linspace(0, len(x), buckets + 1).astype(int)
-    chosen: list[int] = []
-    for start, stop in zip(edges[:-1], edges[1:]):
-        if stop > start:
-            window = y[start:stop]
-            pair = sorted({start + int(window.argmin()), start + int(window.argmax())})
-            chosen.extend(pair)
+    size = -(-len(y) // max(1, points // 2))  # equal buckets as rows of a matrix (the last padded)
+    buckets = -(-len(y) // size)
+    pad = buckets * size - len(y)
+    lows = np.concatenate([y, np.full(pad, np.inf)]).reshape(buckets, size).argmin(axis=1)
+    highs = np.concatenate([y, np.full(pad, -np.inf)]).reshape(buckets, size).argmax(axis=1)
+    starts = np.arange(buckets) * size
+    chosen = np.unique(np.concatenate([starts + lows, starts + highs]))
     return x[chosen].tolist(), y[chosen].tolist()
