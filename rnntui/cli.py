@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="extend", nargs="+", default=[],
                      metavar="KEY=VALUE", help="override config fields, e.g. --set lr=0.01 cell=gru")
     run.add_argument("--csv", type=Path, metavar="PATH",
-                     help="where to write the run summary (default runs/<preset>-<time>.csv); "
+                     help="where to write the run summary (default runs/<time>-<preset>.csv); "
                           "the gradient profile goes beside it as <name>.timesteps.csv")
     run.add_argument("--device", choices=DEVICES, help="override the preset's device")
     run.set_defaults(handler=_run)

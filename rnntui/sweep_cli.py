@@ -46,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--set", dest="overrides", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
                         help="override config fields, e.g. --set epochs=10 forget_bias=1")
     parser.add_argument("--csv", type=Path, metavar="PATH",
-                        help="per-run CSV (default runs/<preset>-sweep-<time>.csv); the curve goes "
+                        help="per-run CSV (default runs/<time>-<preset>-sweep.csv); the curve goes "
                              "beside it as <name>.curve.csv")
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="kernel: the compiled one-unit kernel only; torch: PyTorch populations")

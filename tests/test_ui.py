@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -203,7 +204,7 @@ async def test_export_writes_the_csv_pair_with_a_default_name(tmp_path, monkeypa
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)
         path = app.screen.query_one("#export-path", Input).value
-        assert path.startswith("runs/smoke-") and path.endswith(".csv")
+        assert re.fullmatch(r"runs/\d{8}-\d{6}-smoke\.csv", path)
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)

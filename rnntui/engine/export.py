@@ -41,8 +41,8 @@ class ExportResult:
 
 
 def default_export_path(preset: str, directory: Path = Path("runs")) -> Path:
-    """``runs/<preset>-YYYYmmdd-HHMMSS.csv``: the place a run goes when none is named."""
-    return directory / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+    """``runs/YYYYmmdd-HHMMSS-<preset>.csv``: the place a run goes when none is named (sorts by time)."""
+    return directory / f"{time.strftime('%Y%m%d-%H%M%S')}-{preset}.csv"
 
 
 def fallback_dirs() -> list[Path]:
