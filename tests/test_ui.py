@@ -178,7 +178,8 @@ async def test_single_step_without_a_run_starts_one_paused():
         await finish(pilot, app)
 
 
-async def test_diverged_run_shows_where_and_the_ui_stays_alive():
+async def test_diverged_run_shows_where_exports_and_the_ui_stays_alive(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     app = make_app(EXPLODE)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("s")
@@ -187,6 +188,9 @@ async def test_diverged_run_shows_where_and_the_ui_stays_alive():
         assert record.status == "diverged"
         assert f"diverged at step {record.finished_step}" in state_text(app)
         assert app.query_one("#run-state").has_class("-diverged")
+        await pilot.press("e", "enter")
+        await pilot.pause()
+        assert len(list((tmp_path / "runs").glob("*-explode-noclip*.csv"))) == 2
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")

@@ -19,10 +19,8 @@ SMOKE = load_preset("smoke")
 # Thousands of tiny steps: long enough to pause, step and stop by hand.
 LONG = preset("long", RunConfig(task="latching", seq_len=5, n_samples=64, epochs=20_000,
                                 hidden_size=2, probe_every=50, device="cpu"))
-# A ReLU RNN with a large SGD step: finite for two steps, then explodes at step 3.
-EXPLODE = preset("explode", RunConfig(task="adding", cell="rnn_relu", init="normal", init_std=0.2,
-                                      hidden_size=32, seq_len=50, iterations=300, batch_size=8,
-                                      optimizer="sgd", lr=2.0, probe_every=1, device="cpu"))
+# The shipped preset that explodes: a user's diverged run, over in ~1.5 s (step ~20).
+EXPLODE = load_preset("explode-noclip")
 
 
 def drawn(widget) -> str:
