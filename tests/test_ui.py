@@ -10,6 +10,7 @@ from textual.widgets import Input, Select, Static, TabbedContent
 
 from rnntui.engine import export as export_module
 from rnntui.engine.config import ConfigError, build_config
+from rnntui.engine.presets import load_preset
 from rnntui.ui.app import RnnTuiApp, run_app
 from rnntui.ui.screens.confirm import ConfirmDiscard
 from rnntui.ui.screens.export import ExportScreen
@@ -406,3 +407,51 @@ def test_step_columns_grow_with_the_record_and_thinning_keeps_spikes():
     assert columns["loss"][9] == 0.1
     xs, ys = thin(columns["step"], columns["grad_norm"], 40)
     assert len(xs) <= 40 and 777 in xs and max(ys) == 100.0
+
+
+async def test_missing_imdb_data_is_an_error_with_the_loaders_message_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNTUI_IMDB", str(tmp_path / "no-such-archive.tar.gz"))
+    imdb = load_preset("imdb-srnn")
+    app = make_app(imdb, SMOKE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        notes = []
+        monkeypatch.setattr(app, "notify", lambda message, **kwargs: notes.append((message, kwargs)))
+        await pilot.press("s")
+        await finish(pilot, app)
+        (message, kwargs), = notes
+        assert "no-such-archive.tar.gz" in message and "RNNTUI_IMDB" in message
+        assert kwargs["severity"] == "error" and kwargs["title"].endswith("no data")
+        assert "no data: RNNTUI_IMDB points to" in state_text(app)
+        app.request_preset("smoke")
+        await pilot.press("s")
+        await finish(pilot, app)
+        assert app.runs[-1].record.status == "finished"
+
+
+async def test_switches_say_on_or_off():
+    app = make_app(SMOKE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.query_one(ExperimentForm)
+        state = form.query_one("#state-reverse", Static)
+        assert str(state.render()) == "off"
+        form.editor("reverse").focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert form.editor("reverse").value and str(state.render()) == "on" and form.dirty
+
+
+@pytest.mark.parametrize("width", [24, 37, 60])
+async def test_plot_titles_fit_or_are_cut_never_dropped(width, monkeypatch):
+    app = make_app(SMOKE)
+    async with app.run_test(size=(34 + width, 30)) as pilot:
+        plot = app.query_one("#plot-loss", LossPlot)
+
+        def draw(plt, points):
+            plot.set_title(plt, "x" * 100, "(never)")
+            plt.plot([1, 2], [1, 2])
+
+        monkeypatch.setattr(plot, "draw", draw)
+        plot.refresh()
+        await pilot.pause()
+        title = drawn(plot).splitlines()[0]
+        assert "x" * (plot.size.width - 5) + "…" in title and "never" not in title

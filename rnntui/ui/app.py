@@ -108,7 +108,7 @@ class RnnTuiApp(App[int]):
                 with TabPane("Why", id="why"):
                     yield WhyPanel(id="why-panel")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)  # all the key hints, Quit included, fit 80 columns
 
     def on_mount(self) -> None:
         self.load_preset(self.preset)
@@ -188,7 +188,7 @@ class RnnTuiApp(App[int]):
     def _train(self, run: LiveRun) -> None:
         from rnntui.engine.training import Trainer  # torch loads here, after the first frame
 
-        error = ""
+        error = failure = ""
         posted = 0.0
         try:
             run.trainer = Trainer(run.record.config)   # kept: the inspection screen reads its model
@@ -202,9 +202,12 @@ class RnnTuiApp(App[int]):
                     posted = now
                     self.post_message(RunUpdated(run.number))
         except Exception as exc:  # a crashed run must not take the UI down
+            from rnntui.engine.data import DataUnavailable
+
             error = str(exc) or type(exc).__name__
-            run.record.apply(RunFinished("stopped", run.record.last_step, f"crashed: {error}"))
-        self.post_message(RunEnded(run.number, error))
+            failure = "no data" if isinstance(exc, DataUnavailable) else "crashed"  # its message says how to fix it
+            run.record.apply(RunFinished("stopped", run.record.last_step, f"{failure}: {error}"))
+        self.post_message(RunEnded(run.number, error, failure))
 
     def on_run_updated(self, message: RunUpdated) -> None:
         self.mark_stale(message.number)
@@ -214,7 +217,7 @@ class RnnTuiApp(App[int]):
         self.flush()
         run = self.runs[message.number - 1]
         if message.error:
-            self.notify(message.error, title=f"Run {run.label} crashed", severity="error", timeout=10)
+            self.notify(message.error, title=f"Run {run.label}: {message.failure}", severity="error", timeout=20)
         elif run.record.status == "diverged":
             self.notify(run.record.reason, title=f"Run {run.label} diverged", severity="error", timeout=10)
         else:

@@ -19,7 +19,9 @@ class RunUpdated(Message):
 
 @dataclass
 class RunEnded(Message):
-    """Run ``number`` finished, diverged, stopped or crashed; ``error`` says why it crashed."""
+    """Run ``number`` finished, diverged, stopped or failed: ``failure`` ("crashed", "no data") says
+    how, ``error`` why."""
 
     number: int
     error: str = ""
+    failure: str = ""

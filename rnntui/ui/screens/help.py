@@ -44,6 +44,14 @@ the gradients. Everything runs in the background: keep typing, switching tabs, r
 In the **Runs** tab, press enter on two rows to overlay their curves.
 A vertical red line marks the step where a run diverged.
 
+On a small terminal (80×24) the plots stack in one scrolling column: use the mouse
+wheel, or click them and use PgUp/PgDn; `f` hides the experiment pane for more room.
+Long presets: lower `epochs` or `iterations` in the pane before pressing `s`.
+
+The IMDB presets need the aclImdb data set: start with `rnntui --imdb PATH` (an
+archive or an extracted folder) or set `RNNTUI_IMDB`; without it the run stops with
+the loader's message saying what to do.
+
 Over SSH, set `COLORTERM=truecolor` for full colour; `NO_COLOR=1` turns colour off.
 """
 

@@ -29,6 +29,11 @@ def shown(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def on_off(value: bool) -> str:
+    """A switch's state in words: its colour alone says nothing without colour or to a new user."""
+    return "on" if value else "off"
+
+
 class FieldInput(Input):
     """An Input whose typing repaints only itself.
 
@@ -77,7 +82,10 @@ class ExperimentForm(VerticalScroll):
                 label = Label(name)
                 label.tooltip = tip
                 yield label
-                yield self._editor(name, tip, getattr(self.initial.config, name))
+                value = getattr(self.initial.config, name)
+                yield self._editor(name, tip, value)
+                if FIELD_TYPES[name] is bool:
+                    yield Static(on_off(value), id=f"state-{name}", classes="switch-state")
             yield Static("", id=f"error-{name}", classes="field-error")
 
     @staticmethod
@@ -164,6 +172,8 @@ class ExperimentForm(VerticalScroll):
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
+        name = (event.switch.id or "").removeprefix("field-")
+        self.query_one(f"#state-{name}", Static).update(on_off(event.value), layout=False)
         self.validate()
 
     def revert_picker(self) -> None:

@@ -117,6 +117,16 @@ class LivePlot(PlotextPlot):
     def draw(self, plt, points: int) -> None:
         raise NotImplementedError
 
+    def set_title(self, plt, *parts: str) -> None:
+        """The title: the first part, then each further part that still fits (plotext drops a
+        title wider than the plot minus 4 columns altogether, so the first is cut with … if need be)."""
+        room = self.size.width - 4
+        title = parts[0] if len(parts[0]) <= room else parts[0][: room - 1] + "…"
+        for part in parts[1:]:
+            if part and len(title) + 1 + len(part) <= room:
+                title += f" {part}"
+        plt.title(title)
+
     def plot_log(self, plt, series: list[tuple[Sequence[float], Sequence[float], str, tuple]],
                  points: int) -> None:
         """Plot ``(xs, ys, label, rgb)`` series on a log10 y axis with ``1eK`` ticks."""
@@ -129,7 +139,7 @@ class LivePlot(PlotextPlot):
         for xs, ys, label, rgb in series:
             x, y = thin(xs, ys, points)
             if x:
-                plt.plot(x, y, label=label or None, color=rgb, marker=marker_for(x))
+                plt.plot(x, y, label=label or None, color=rgb, marker=marker_for(xs))
                 low, high = min(low, min(y)), max(high, max(y))
         ticks, labels = log_ticks(low, high)
         if ticks:
@@ -149,7 +159,7 @@ class LossPlot(LivePlot):
     """Training loss per step (faded) and validation loss per evaluation, log-y."""
 
     def draw(self, plt, points: int) -> None:
-        plt.title("loss (log scale)" if self.records else "loss — press s to start")
+        self.set_title(plt, "loss", "(log scale)" if self.records else "— press s to start")
         series = []
         for i, record in enumerate(self.records):
             base = RUN_COLOURS[i % len(RUN_COLOURS)]
@@ -168,11 +178,11 @@ class MetricPlot(LivePlot):
 
     def draw(self, plt, points: int) -> None:
         if not self.records:
-            plt.title("metric")
+            self.set_title(plt, "metric")
             return
         first = self.records[0]
         lower_is_better = first.metric_goal == "min"
-        plt.title(f"val {first.metric_name}" + (" (log scale)" if lower_is_better else ""))
+        self.set_title(plt, f"val {first.metric_name}", "(log scale)" if lower_is_better else "")
         series = []
         for i, record in enumerate(self.records):
             evaluations = record.evaluations[:]
@@ -187,7 +197,7 @@ class MetricPlot(LivePlot):
             for xs, ys, label, rgb in series:
                 x, y = thin(xs, np.asarray(ys, dtype=float), points)
                 if x:
-                    plt.plot(x, y, label=label, color=rgb, marker=marker_for(x))
+                    plt.plot(x, y, label=label, color=rgb, marker=marker_for(xs))
                     values += y
             if values and 0 <= min(values) and max(values) <= 1:
                 plt.ylim(0, 1)
@@ -201,11 +211,12 @@ class GradProfilePlot(LivePlot):
     def draw(self, plt, points: int) -> None:
         probes = self.records[0].probes[:] if self.records else []
         if not probes:
-            plt.title("‖∂L/∂h_t‖ vs t — waiting for a probe")
+            self.set_title(plt, "‖∂L/∂h_t‖ vs t", "— waiting for a probe")
             return
         first, latest = probes[0], probes[-1]
         ts = range(1, len(latest.grad_per_timestep) + 1)
-        plt.title(f"‖∂L/∂h_t‖ vs t, step {latest.step} (faded: step {first.step}) · reach {latest.reach}")
+        self.set_title(plt, f"‖∂L/∂h_t‖ vs t, step {latest.step}", f"· reach {latest.reach}",
+                       f"· faded: step {first.step}")
         series = [(ts, latest.grad_per_timestep, f"step {latest.step}", self.colour("primary"))]
         if first is not latest:
             series.insert(0, (ts, first.grad_per_timestep, f"step {first.step}", self.colour("primary", 0.65)))
@@ -218,7 +229,7 @@ class ClipPlot(LivePlot):
 
     def draw(self, plt, points: int) -> None:
         if not self.records:
-            plt.title("gradient norm")
+            self.set_title(plt, "gradient norm")
             return
         record = self.records[0]
         steps = self.steps(record)
@@ -227,12 +238,12 @@ class ClipPlot(LivePlot):
         series = [(xs, steps["grad_norm"], "before clip" if clipping else "", self.colour("warning"))]
         if clipping:
             threshold = record.config.clip_threshold
-            plt.title(f"gradient norm, {record.config.clip} clip at {threshold:g} (log scale)")
+            self.set_title(plt, f"grad norm, {record.config.clip} clip at {threshold:g}", "(log scale)")
             series.append((xs, steps["clipped_norm"], "after clip", self.colour("primary")))
             series.append(([xs[0], xs[-1]] if len(xs) else [0, 1], [threshold, threshold], "threshold",
                            self.colour("error")))
         else:
-            plt.title("gradient norm, no clipping (log scale)")
+            self.set_title(plt, "grad norm, no clipping", "(log scale)")
         self.plot_log(plt, series, points)
         self.mark_divergence(plt)
         plt.xlabel("step")
@@ -245,17 +256,17 @@ class TaskPlot(LivePlot):
         views = self.records[0].views if self.records else {}
         if "sine_generation" in views:
             view = views["sine_generation"]
-            plt.title(f"free-running generation vs truth, step {view.step}")
+            self.set_title(plt, f"free-running sine vs truth, step {view.step}")
             plt.plot(list(view.x), list(view.truth), label="truth", color=self.colour("foreground", 0.5),
                      marker="braille")
             plt.plot(list(view.x), list(view.prediction), label="generated", color=self.colour("primary"),
                      marker="braille")
         elif "recall_scatter" in views:
             view = views["recall_scatter"]
-            plt.title(f"recall: predicted vs true, step {view.step}")
+            self.set_title(plt, f"recall: predicted vs true, step {view.step}")
             low, high = min(view.truth), max(view.truth)
             plt.plot([low, high], [low, high], color=self.colour("foreground", 0.6), marker="braille")
             plt.scatter(list(view.truth), list(view.prediction), color=self.colour("primary"), marker="dot")
             plt.xlabel("true")
         else:
-            plt.title("task view")
+            self.set_title(plt, "task view")

@@ -29,7 +29,11 @@ def log_ticks(low: float, high: float, max_ticks: int = 6) -> tuple[list[float],
         return [], []
     if high - low < 1.5:
         positions = list(np.linspace(low, high, 3)) if high > low else [low]
-        return positions, [f"{10 ** p:.2g}" for p in positions]
+        for digits in range(2, 6):  # as few digits as keep the labels apart (0.69, 0.695, 0.7)
+            labels = [f"{10 ** p:.{digits}g}" for p in positions]
+            if len(set(labels)) == len(labels):
+                break
+        return positions, labels
     first, last = math.floor(low), math.ceil(high)
     stride = max(1, math.ceil((last - first + 1) / max_ticks))
     positions = [float(k) for k in range(first, last + 1, stride) if low - 0.5 <= k <= high + 0.5]
