@@ -14,7 +14,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from .heatmap import COLOUR_MAP, NOT_FINITE, sample
+from .heatmap import COLOUR_MAP, PALETTE, sample, shades
 
 GUTTER = 7                      # y tick labels on the left
 ARROWS = {(0, 0): "", (1, 0): "→", (-1, 0): "←", (0, 1): "↓", (0, -1): "↑",
@@ -76,12 +76,8 @@ class GridMap(Widget):
             return Text(self.placeholder if picture is None else "", style="bold")
         values = picture.values[::-1]
         cells = values[np.ix_(sample(values.shape[0], 2 * rows), sample(values.shape[1], columns))]
-        shades = (np.clip((np.nan_to_num(cells) - picture.low) / max(picture.high - picture.low, 1e-12), 0, 1)
-                  * 63).round().astype(int)
-        palette = [COLOUR_MAP.get_color(i / 63).rich_color for i in range(64)]
-        bad = NOT_FINITE.rich_color
-        colours = [[palette[s] if np.isfinite(v) else bad for s, v in zip(shade_row, value_row)]
-                   for shade_row, value_row in zip(shades, cells)]
+        colours = [[PALETTE[s] for s in row]
+                   for row in shades(cells, picture.low, max(picture.high - picture.low, 1e-12)).tolist()]
         overlay = self.overlay(columns, rows)
         (x0, x1), (y0, y1) = picture.x_range, picture.y_range
         text = Text(picture.title[: self.size.width] + "\n", style="bold")
