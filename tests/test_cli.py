@@ -43,7 +43,9 @@ def test_run_smoke_writes_both_csvs(tmp_path):
     assert "smoke on cpu" in result.stdout and "finished at step" in result.stdout
     rows = read(tmp_path / "out.csv")
     assert rows and all(row["status"] == "finished" for row in rows)
-    assert {"step", "t", "grad_norm"} == set(read(tmp_path / "out.timesteps.csv")[0])
+    profile = read(tmp_path / "out.timesteps.csv")
+    assert {"step", "t", "grad_norm", "cell_grad_norm"} == set(profile[0])
+    assert all(float(row["cell_grad_norm"]) >= 0 for row in profile)   # smoke is an LSTM
 
 
 def test_set_and_device_reach_the_config(tmp_path):

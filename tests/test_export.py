@@ -75,7 +75,8 @@ def test_timesteps_csv_is_tidy(tmp_path):
     record = make_record()
     export_run(record, tmp_path / "run.csv")
     rows = read(tmp_path / "run.timesteps.csv")
-    assert list(rows[0]) == ["step", "t", "grad_norm"]
+    assert list(rows[0]) == ["step", "t", "grad_norm", "cell_grad_norm"]
+    assert all(r["cell_grad_norm"] == "" for r in rows)      # no LSTM cell-state profile in this record
     expected = [(probe.step, t, norm) for probe in record.probes
                 for t, norm in enumerate(probe.grad_per_timestep, start=1)]
     assert [(int(r["step"]), int(r["t"]), float(r["grad_norm"])) for r in rows] == expected

@@ -137,3 +137,36 @@ def test_cuda_asked_for_but_absent_is_a_config_error():
         pytest.skip("this machine has CUDA")
     with pytest.raises(ConfigError, match="device"):
         next(train(TINY.replace(device="cuda")))
+
+
+def test_lstm_cell_state_probe_is_the_total_derivative():
+    """‖∂L/∂c_t‖ from the probe equals autograd through an independent nn.LSTMCell loop."""
+    config = RunConfig(cell="lstm", hidden_size=3, seed=6)
+    model = RecurrentModel(config, 2, 1).double()
+    layer = model.layers[0]
+    reference = torch.nn.LSTMCell(2, 3).double()
+    with torch.no_grad():
+        for name in ("w_ih", "w_hh", "b_ih", "b_hh"):
+            getattr(reference, name.replace("w_", "weight_").replace("b_", "bias_")).copy_(getattr(layer, name)[0])
+    x = torch.randn(1, 4, 7, 2, dtype=torch.float64)
+    forward = model(x, record=True)
+    retain_hidden_grads(forward.hidden + forward.cells)
+    forward.outputs.sum().backward()
+    measured = timestep_grad_norms(forward.cells)[0]
+
+    h = c = torch.zeros(4, 3, dtype=torch.float64)
+    cells = []
+    for t in range(7):
+        h, c = reference(x[0, :, t], (h, c))
+        cells.append(c)
+    loss = (h @ model.readout_w[0].detach().T + model.readout_b[0].detach()).sum()
+    expected = torch.stack([g.norm() for g in torch.autograd.grad(loss, cells)])
+    assert torch.allclose(measured, expected, rtol=1e-9)
+    assert measured[0] > 0
+
+
+def test_probe_events_carry_the_lstm_cell_profile_only_for_lstm():
+    lstm = [e for e in train(TINY) if isinstance(e, ProbeResult)]
+    assert all(len(p.cell_grad_per_timestep) == TINY.seq_len for p in lstm)
+    gru = [e for e in train(TINY.replace(cell="gru")) if isinstance(e, ProbeResult)]
+    assert all(p.cell_grad_per_timestep == () for p in gru)

@@ -75,38 +75,44 @@ def input_projection(w: LayerWeights, inputs: torch.Tensor) -> torch.Tensor:
     return proj.reshape(population, batch, steps, -1)
 
 
-_FUSED_CELL = {"rnn_tanh": torch.rnn_tanh_cell, "rnn_relu": torch.rnn_relu_cell,
-               "lstm": torch.lstm_cell, "gru": torch.gru_cell}
+_FUSED_CELL = {"rnn_tanh": torch.rnn_tanh_cell, "rnn_relu": torch.rnn_relu_cell, "gru": torch.gru_cell}
 
 
 def run_layer_loop(cell: str, w: LayerWeights, inputs: torch.Tensor, state, gate=torch.sigmoid):
-    """Step through time; returns (outputs ``[P,B,T,H]``, per-step hidden list, final state)."""
-    if inputs.shape[0] == 1 and gate is torch.sigmoid:
+    """Step through time.
+
+    Returns outputs ``[P,B,T,H]``, the per-step hidden states h_t, the per-step
+    LSTM cell states c_t (empty for other cells) and the final state.
+    """
+    if inputs.shape[0] == 1 and gate is torch.sigmoid and cell in _FUSED_CELL:
         return _run_single_member_loop(cell, w, inputs, state)
     proj = input_projection(w, inputs)
     hidden: list[torch.Tensor] = []
+    cells: list[torch.Tensor] = []
     for t in range(inputs.shape[2]):
         h, state = cell_step(cell, w, proj[:, :, t], state, gate)
         hidden.append(h)
-    return torch.stack(hidden, dim=2), hidden, state
+        if cell == "lstm":
+            cells.append(state[1])
+    return torch.stack(hidden, dim=2), hidden, cells, state
 
 
 def _run_single_member_loop(cell: str, w: LayerWeights, inputs: torch.Tensor, state):
-    """A population of one steps with PyTorch's fused cell ops: fewer autograd nodes per step."""
+    """A population of one steps with PyTorch's fused cell ops: fewer autograd nodes per step.
+
+    Not for the LSTM: its fused cell computes h_t from an internal copy of c_t,
+    so a gradient retained on the returned c_t would miss the path through h_t.
+    """
     step = _FUSED_CELL[cell]
     weights = (w.w_ih[0], w.w_hh[0], w.b_ih[0], None if w.b_hh is None else w.b_hh[0])
-    h, c = state if cell == "lstm" else (state, None)
+    h = state
     hidden: list[torch.Tensor] = []
     for t in range(inputs.shape[2]):
         # h keeps its population axis and the next step reads through it, so a
         # gradient retained on h is the total ∂L/∂h_t (output and recurrence).
-        if cell == "lstm":
-            h, c = step(inputs[0, :, t], (h[0], c[0]), *weights)
-            h, c = h.unsqueeze(0), c.unsqueeze(0)
-        else:
-            h = step(inputs[0, :, t], h[0], *weights).unsqueeze(0)
+        h = step(inputs[0, :, t], h[0], *weights).unsqueeze(0)
         hidden.append(h)
-    return torch.stack(hidden, dim=2), hidden, ((h, c) if cell == "lstm" else h)
+    return torch.stack(hidden, dim=2), hidden, [], h
 
 
 _FUSED = {"rnn_tanh": torch.rnn_tanh, "rnn_relu": torch.rnn_relu, "lstm": torch.lstm, "gru": torch.gru}

@@ -60,6 +60,7 @@ class ProbeResult:
     layer_norms: dict[str, float]          # parameter-group name -> gradient norm
     spectral_radius: tuple[float, ...]     # ρ(W_hh) per layer, vanilla cells only (else empty)
     reach: int                             # steps back the gradient stays >= REACH_FRACTION of its peak
+    cell_grad_per_timestep: tuple[float, ...] = ()   # ‖∂L/∂c_t‖ of the top LSTM layer (LSTM only)
 
 
 @dataclass(frozen=True)

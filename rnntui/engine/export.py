@@ -26,7 +26,7 @@ from .record import RunRecord
 RUN_COLUMNS = ("preset", "device_used", "status", "finished_step", "reason", "metric_name",
                "final_metric")
 ROW_COLUMNS = ("step", "epoch", "train_loss", "val_loss", "metric", "success")
-TIMESTEP_COLUMNS = ("step", "t", "grad_norm")
+TIMESTEP_COLUMNS = ("step", "t", "grad_norm", "cell_grad_norm")
 
 
 class ExportError(OSError):
@@ -88,7 +88,8 @@ def summary_rows(record: RunRecord) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def timestep_rows(record: RunRecord) -> list[dict[str, Any]]:
-    return [{"step": probe.step, "t": t, "grad_norm": norm}
+    return [{"step": probe.step, "t": t, "grad_norm": norm,
+             "cell_grad_norm": probe.cell_grad_per_timestep[t - 1] if probe.cell_grad_per_timestep else None}
             for probe in record.probes for t, norm in enumerate(probe.grad_per_timestep, start=1)]
 
 

@@ -35,6 +35,7 @@ class Forward:
     outputs: torch.Tensor                 # [P, B, O] or [P, B, T, O]
     state: list                           # final state per layer
     hidden: list[torch.Tensor] | None     # top-layer h_t, t = 1..T (only when recorded)
+    cells: list[torch.Tensor] | None = None   # top-layer LSTM c_t (recorded LSTM runs only)
 
     def __iter__(self):
         """Unpacks as ``outputs, state``, like a PyTorch RNN call."""
@@ -114,18 +115,19 @@ class RecurrentModel(nn.Module):
             state = [zero_state(self.cell, population, batch, self.hidden_size, x) for _ in self.layers]
         # Recording needs only the top layer stepped by hand; the layers below stay fused.
         top_index = len(self.layers) - 1
-        new_state, hidden = [], None
+        new_state, hidden, cells = [], None, None
         for index, layer in enumerate(self.layers):
             if self.fused_ok() and not (record and index == top_index):
                 x, layer_state = run_layer_fused(self.cell, layer.weights(), x, state[index])
             else:
-                x, hidden, layer_state = run_layer_loop(self.cell, layer.weights(), x, state[index], self.gate)
+                x, hidden, cells, layer_state = run_layer_loop(self.cell, layer.weights(), x, state[index],
+                                                               self.gate)
             new_state.append(layer_state)
         top = x[:, :, -1] if self.output_at == "last" else x
         flat = top.reshape(population, -1, self.hidden_size)
         out = torch.baddbmm(self.readout_b.unsqueeze(1), flat, self.readout_w.transpose(1, 2))
         outputs = out.reshape(*top.shape[:-1], -1)
-        return Forward(outputs, new_state, hidden if record else None)
+        return Forward(outputs, new_state, hidden if record else None, (cells or None) if record else None)
 
 
 def detach_state(state: list) -> list:

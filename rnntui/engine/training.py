@@ -145,7 +145,7 @@ def _run(config: RunConfig, task: Task, model: RecurrentModel, validation: Batch
         loss = task.loss(forward.outputs, batch.targets).sum()
         optimizer.zero_grad()
         if probing:
-            retain_hidden_grads(forward.hidden)
+            retain_hidden_grads(forward.hidden + (forward.cells or []))
         loss.backward()
         if task.carries_state:
             state = detach_state(forward.state)
@@ -158,7 +158,7 @@ def _run(config: RunConfig, task: Task, model: RecurrentModel, validation: Batch
         clip_gradients(params, config.clip, [config.clip_threshold])
         clipped_norm = member_grad_norms(params)[0].item() if config.clip != "none" else grad_norm
         if probing:
-            yield _probe_result(step, model, groups, forward.hidden, grad_norm, clipped_norm)
+            yield _probe_result(step, model, groups, forward, grad_norm, clipped_norm)
         optimizer.step()
         losses_since_eval.append(loss_value)
         epoch = step / per_epoch if not task.streaming else float(step)
@@ -172,13 +172,16 @@ def _run(config: RunConfig, task: Task, model: RecurrentModel, validation: Batch
     yield RunFinished("finished", step)
 
 
-def _probe_result(step, model, groups, hidden, grad_norm, clipped_norm) -> ProbeResult:
-    profile = timestep_grad_norms(hidden)[0].tolist()
+def _probe_result(step, model, groups, forward, grad_norm, clipped_norm) -> ProbeResult:
+    profile = timestep_grad_norms(forward.hidden)[0].tolist()
+    # The LSTM's memory runs through c_t: its gradient can outlive the one through h_t.
+    cell_profile = tuple(timestep_grad_norms(forward.cells)[0].tolist()) if forward.cells else ()
     radius = tuple(spectral_radius(layer.w_hh[0]) for layer in model.layers) \
         if model.cell in ("rnn_tanh", "rnn_relu") else ()
     return ProbeResult(step=step, grad_per_timestep=tuple(profile), grad_norm=grad_norm,
                        clipped_norm=clipped_norm, layer_norms=group_grad_norms(groups),
-                       spectral_radius=radius, reach=gradient_reach(profile))
+                       spectral_radius=radius, reach=gradient_reach(profile),
+                       cell_grad_per_timestep=cell_profile)
 
 
 def _evaluation(step, epoch, model, task, validation, train_losses) -> Evaluation:

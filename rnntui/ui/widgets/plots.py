@@ -220,6 +220,8 @@ class GradProfilePlot(LivePlot):
         series = [(ts, latest.grad_per_timestep, f"step {latest.step}", self.colour("primary"))]
         if first is not latest:
             series.insert(0, (ts, first.grad_per_timestep, f"step {first.step}", self.colour("primary", 0.65)))
+        if latest.cell_grad_per_timestep:   # the LSTM's memory path, beside the h path
+            series.append((ts, latest.cell_grad_per_timestep, "‖∂L/∂c_t‖", self.colour("secondary")))
         self.plot_log(plt, series, points)
         plt.xlabel("timestep t")
 
