@@ -20,6 +20,14 @@ def resolve_device(name: str) -> tuple[torch.device, str]:
     return torch.device("cpu"), f"cpu ({torch.get_num_threads()} thread{'s' if torch.get_num_threads() > 1 else ''})"
 
 
+def prepare_device(config: RunConfig) -> tuple[torch.device, str]:
+    """Resolve the device and, on CPU, set the thread count; the label reports both."""
+    device, _ = resolve_device(config.device)
+    if device.type == "cpu":
+        torch.set_num_threads(choose_threads(config))
+    return resolve_device(config.device)
+
+
 def choose_threads(config: RunConfig) -> int:
     """Tiny recurrent models train fastest on one thread; big ones use the idle cores.
 

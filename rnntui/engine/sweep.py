@@ -26,7 +26,7 @@ import torch
 
 from .config import CELLS, ConfigError, RunConfig, build_config
 from .control import RunControl
-from .device import choose_threads, resolve_device
+from .device import prepare_device, resolve_device
 from .model import RecurrentModel, detach_state
 from .optim import PopulationOptimizer, clip_gradients, member_grad_norms
 from .sweep_grid import BACKENDS, LATCHING_CELLS, LATCHING_LENGTHS, LATCHING_REPEATS, SWEEPABLE_FIELDS
@@ -372,9 +372,7 @@ def sweep(spec: SweepSpec, control: RunControl | None = None) -> Iterator[SweepE
     runs = spec.runs()
     if spec.backend == "kernel":
         load()                                  # raises KernelUnavailable with the reason
-    device, _ = resolve_device(spec.base.device)
-    if device.type == "cpu":
-        torch.set_num_threads(choose_threads(spec.base))
+    prepare_device(spec.base)
     sweeper = _Sweeper(spec, control)
     sweeper.total_runs = len(runs)
     chunks = list(sweeper.chunks(runs))

@@ -17,7 +17,7 @@ import torch
 
 from .config import STREAMING_TASKS, RunConfig
 from .control import RunControl
-from .device import choose_threads, resolve_device
+from .device import prepare_device
 from .events import Evaluation, Event, ProbeResult, RunFinished, RunStarted, StepMetrics
 from .model import RecurrentModel, detach_state
 from .optim import PopulationOptimizer, clip_gradients, member_grad_norms
@@ -93,10 +93,7 @@ class Trainer:
 
     def __init__(self, config: RunConfig):
         self.config = config
-        self.device, _ = resolve_device(config.device)
-        if self.device.type == "cpu":
-            torch.set_num_threads(choose_threads(config))
-        _, self.device_label = resolve_device(config.device)
+        self.device, self.device_label = prepare_device(config)
         self.task = make_task(config)
         self.model = RecurrentModel.for_task(config, self.task).to(self.device)
         self.validation = self.task.validation_batch().to(self.device)
