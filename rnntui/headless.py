@@ -23,17 +23,12 @@ from .engine.events import Evaluation, Event, RunFinished, RunStarted, StepMetri
 from .engine.export import ExportError, default_export_path, export_run
 from .engine.presets import Preset
 from .engine.record import RunRecord
+from .formatting import format_duration
 
 # Exit code per final status; bad input (2) is the CLI's, raised here as ConfigError.
 EXIT_CODES = {"finished": 0, "diverged": 1, "stopped": 130}
 LINE_EVERY_SECONDS = 2.0
 BAR_EVERY_SECONDS = 0.1
-
-
-def format_duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _metric_text(evaluation: Evaluation | None, name: str) -> str:

@@ -19,7 +19,8 @@ from rich.progress import BarColumn, Progress, TextColumn
 from .engine.config import CELLS, DEVICES, SPLITS, ConfigError, parse_value
 from .engine.presets import load_preset, parse_overrides
 from .engine.sweep_grid import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
-from .headless import format_duration, stop_on_sigint
+from .formatting import format_duration
+from .headless import stop_on_sigint
 
 EXIT_FINISHED, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 LINE_EVERY_SECONDS = 2.0
@@ -100,7 +101,7 @@ class _Progress:
 
     def update(self, event) -> None:
         runs = f"{event.runs_done}/{event.total_runs} runs"
-        eta = format_duration(event.eta) if event.eta is not None else "-"
+        eta = format_duration(event.eta)
         if self.bar is not None:
             self.bar.update(self.task, completed=event.fraction, runs=runs, eta=eta)
         elif time.monotonic() - self.last_line >= LINE_EVERY_SECONDS or event.fraction >= 1.0:

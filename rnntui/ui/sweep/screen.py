@@ -23,17 +23,11 @@ from rnntui.engine.sweep import SweepSpec, aggregate, sweep
 from rnntui.engine.sweep_export import export_sweep
 from rnntui.engine.sweep_events import (SweepEvent, SweepFinished, SweepPointResult, SweepProgress,
                                         SweepStarted)
+from rnntui.formatting import format_duration
 
 from ..screens.export import ExportScreen
 from .plots import SuccessPlot, SweepCurvePlot
 from .setup import SweepSetup
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 class SweepScreen(Screen):
@@ -142,12 +136,12 @@ class SweepScreen(Screen):
         total = self.started.total_runs if self.started else 0
         if self.outcome is not None:
             return (f"{self.outcome.status}: {len(self.results)}/{total} runs in "
-                    f"{_duration(self.outcome.elapsed)}. {self.outcome.message}").strip()
+                    f"{format_duration(self.outcome.elapsed)}. {self.outcome.message}").strip()
         if self.latest is None:
             return f"{len(self.results)}/{total} runs"
         paused = "  (paused)" if self.control.paused else ""
-        return (f"{len(self.results)}/{total} runs  elapsed {_duration(self.latest.elapsed)}  "
-                f"ETA {_duration(self.latest.eta)}{paused}")
+        return (f"{len(self.results)}/{total} runs  elapsed {format_duration(self.latest.elapsed)}  "
+                f"ETA {format_duration(self.latest.eta)}{paused}")
 
     def action_pause(self) -> None:
         (self.control.resume if self.control.paused else self.control.pause)()

@@ -7,16 +7,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ProgressBar, Static
 
 from rnntui.engine.record import RunRecord
+from rnntui.formatting import format_duration
 from rnntui.ui.session import LiveRun
 
 BUTTONS = (("start", "▶ Start"), ("pause", "⏸ Pause"), ("step", "⏭ Step"), ("stop", "■ Stop"),
            ("export", "⇩ Export"))
-
-
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def describe_state(run: LiveRun | None) -> str:
@@ -42,7 +37,7 @@ def describe_numbers(record: RunRecord | None) -> str:
         parts.append(f"epoch {last.epoch:.2f}")
     if last is not None and not record.ended and last.steps_per_second > 0:
         parts.append(f"{last.steps_per_second:.0f} it/s")
-        parts.append(f"ETA {clock((record.total_steps - last.step) / last.steps_per_second)}")
+        parts.append(f"ETA {format_duration((record.total_steps - last.step) / last.steps_per_second)}")
     if record.final_metric is not None:
         parts.append(f"{record.metric_name} {record.final_metric:.3g}")
     parts.append(record.device or "device: starting")
