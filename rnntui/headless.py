@@ -43,12 +43,8 @@ class _Reporter:
     def __init__(self, console: Console, record: RunRecord):
         self.console = console
         self.record = record
-        self.started = time.monotonic()
-        self.last_shown = self.started
+        self.last_shown = time.monotonic()
         self.last_tenth = 0
-
-    def rate(self, step: int) -> float:
-        return step / max(time.monotonic() - self.started, 1e-9)
 
     def step(self, event: StepMetrics) -> None:
         total = max(self.record.total_steps, 1)
@@ -56,7 +52,7 @@ class _Reporter:
         now = time.monotonic()
         if tenth > self.last_tenth or now - self.last_shown >= LINE_EVERY_SECONDS:
             self.last_tenth, self.last_shown = tenth, now
-            rate = self.rate(event.step)
+            rate = event.steps_per_second   # the trainer's rate, paused time excluded
             eta = format_duration((total - event.step) / rate) if rate else "-"
             self.console.print(
                 f"step {event.step}/{total} ({100 * event.step // total}%)  loss {event.loss:.4g}  "
@@ -90,7 +86,7 @@ class _BarReporter(_Reporter):
     def _draw(self, event: StepMetrics) -> None:
         self.progress.update(self.task, completed=event.step, loss=f"{event.loss:.4g}",
                              metric=_metric_text(self.record.final_evaluation, self.record.metric_name),
-                             rate=f"{self.rate(event.step):.1f}")
+                             rate=f"{event.steps_per_second:.1f}")
 
     def close(self) -> None:
         """Draw the final state (the last evaluation arrives after the last step), then stop."""
