@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from rnntui.engine.landscape import X0, TARGET, grid
+from rnntui.engine.analysis.landscape import X0, TARGET, grid
 
 W_RANGE, B_RANGE, N = (0.0, 10.0), (-7.0, 1.0), 200
 NAIVE_SUBSET = 2000

@@ -23,7 +23,7 @@ import torch
 
 from rnntui.engine.presets import load_preset
 from rnntui.engine.sweep import LATCHING_CELLS, LATCHING_LENGTHS, LATCHING_REPEATS, SweepSpec, aggregate, sweep
-from rnntui.engine.sweep_events import SweepPointResult, SweepStarted
+from rnntui.engine.sweep import SweepPointResult, SweepStarted
 from rnntui.engine.tasks import make_task
 
 NAIVE_LENGTHS = (10, 100, 200)

@@ -8,7 +8,7 @@ import torch
 
 from rnntui.engine.cells import GATES, LayerWeights
 from rnntui.engine.config import RunConfig
-from rnntui.engine.jacobian import jacobian_profile, model_profile, product_log10_norms, step_jacobians
+from rnntui.engine.analysis.jacobian import jacobian_profile, model_profile, product_log10_norms, step_jacobians
 from rnntui.engine.model import RecurrentModel
 from rnntui.engine.tasks import make_task
 

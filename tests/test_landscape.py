@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from rnntui.engine.landscape import X0, cliff_b, descend, grid, loss_and_grad
+from rnntui.engine.analysis.landscape import X0, cliff_b, descend, grid, loss_and_grad
 
 
 def unrolled_loss(w: torch.Tensor, b: torch.Tensor, T: int) -> torch.Tensor:

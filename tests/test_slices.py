@@ -7,7 +7,7 @@ import torch
 
 from rnntui.engine.config import RunConfig
 from rnntui.engine.model import RecurrentModel
-from rnntui.engine.slices import gradient_slice, random_plane, recurrent_scale_slice
+from rnntui.engine.analysis.slices import gradient_slice, random_plane, recurrent_scale_slice
 from rnntui.engine.tasks import make_task
 from rnntui.engine.training import evaluate
 

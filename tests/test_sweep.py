@@ -11,8 +11,8 @@ from rnntui.engine.config import FIELDS, ConfigError, RunConfig
 from rnntui.engine.control import RunControl
 from rnntui.engine.events import Evaluation, RunFinished
 from rnntui.engine.sweep import LATCHING_LENGTHS, SweepSpec, aggregate, sweep
-from rnntui.engine.sweep_events import SweepFinished, SweepPointResult, SweepProgress, SweepStarted
-from rnntui.engine.sweep_kernel import KernelUnavailable, forget, load
+from rnntui.engine.sweep import SweepFinished, SweepPointResult, SweepProgress, SweepStarted
+from rnntui.engine.sweep.kernel import KernelUnavailable, forget, load
 from rnntui.engine.training import train
 
 TINY = RunConfig(task="latching", n_samples=80, batch_size=16, epochs=2, init="keras", single_bias=True,

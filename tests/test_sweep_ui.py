@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import Input, ProgressBar, Select, Static
 
-from rnntui.engine import sweep_export
+from rnntui.engine.sweep import export as sweep_export
 from rnntui.engine.config import RunConfig
 from rnntui.engine.control import RunControl
 from rnntui.engine.sweep import SweepSpec
-from rnntui.engine.sweep_grid import LATCHING_CELLS, LATCHING_LENGTHS
+from rnntui.engine.sweep import LATCHING_CELLS, LATCHING_LENGTHS
 from rnntui.ui.app import RnnTuiApp
 from rnntui.ui.commands import RnnCommands
 from rnntui.ui.screens.export import ExportScreen

@@ -15,10 +15,10 @@ from typing import Iterator
 
 import torch
 
-from rnntui.engine.jacobian import model_profile
+from rnntui.engine.analysis.jacobian import model_profile
 from rnntui.engine.model import RecurrentModel
 from rnntui.engine.probes import spectral_radius
-from rnntui.engine.slices import Plane, gradient_slice, random_plane, recurrent_scale_slice
+from rnntui.engine.analysis.slices import Plane, gradient_slice, random_plane, recurrent_scale_slice
 from rnntui.engine.tasks.base import Batch, Task
 from rnntui.engine.training import evaluate
 from rnntui.ui.session import LiveRun

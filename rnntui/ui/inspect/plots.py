@@ -15,8 +15,8 @@ from ..widgets.plots import LivePlot
 from ..widgets.scale import log10_series
 
 if TYPE_CHECKING:
-    from rnntui.engine.jacobian import JacobianProfile
-    from rnntui.engine.slices import Plane
+    from rnntui.engine.analysis.jacobian import JacobianProfile
+    from rnntui.engine.analysis.slices import Plane
 
 CURRENT = ("+", "#ffd700")
 

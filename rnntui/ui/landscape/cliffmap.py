@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 
-from rnntui.engine.landscape import Landscape, Trajectory
+from rnntui.engine.analysis.landscape import Landscape, Trajectory
 from rnntui.ui.widgets.gridmap import GUTTER, GridMap, GridPicture, colour_bar
 
 LOG_LOW, LOG_HIGH = -6.0, math.log10(0.5)

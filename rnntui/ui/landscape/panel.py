@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from rnntui.engine.landscape import LandscapeSummary, Trajectory
+from rnntui.engine.analysis.landscape import LandscapeSummary, Trajectory
 
 from .cliffmap import CURSOR, legend, marker
 from .view import View

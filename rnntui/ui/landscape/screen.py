@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from rnntui.engine.landscape import Landscape, Trajectory, descend, grid, loss_and_grad
+from rnntui.engine.analysis.landscape import Landscape, Trajectory, descend, grid, loss_and_grad
 
 from .cliffmap import CliffMap
 from .panel import describe

@@ -20,8 +20,8 @@ from textual.widgets import Footer, ProgressBar, Static
 from rnntui.engine.control import RunControl
 from rnntui.engine.export import default_export_path
 from rnntui.engine.sweep import SweepSpec, aggregate, sweep
-from rnntui.engine.sweep_export import export_sweep
-from rnntui.engine.sweep_events import (SweepEvent, SweepFinished, SweepPointResult, SweepProgress,
+from rnntui.engine.sweep import export_sweep
+from rnntui.engine.sweep import (SweepEvent, SweepFinished, SweepPointResult, SweepProgress,
                                         SweepStarted)
 from rnntui.formatting import format_duration
 

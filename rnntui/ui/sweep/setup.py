@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from rnntui.engine.config import INITS, ConfigError, RunConfig, parse_value
 from rnntui.engine.sweep import SweepSpec
-from rnntui.engine.sweep_grid import DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
+from rnntui.engine.sweep import DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
 
 LENGTH_FACTORS = (0.25, 0.5, 1, 2)
 OTHER_REPEATS = 5

@@ -1,6 +1,6 @@
 """The compiled sweep kernel: many one-unit models trained in C, one thread per core.
 
-``sweep_kernel.c`` is built on first use with the system C compiler into the
+``kernel.c`` is built on first use with the system C compiler into the
 user cache (a second of compile time, keyed by the source, the machine and the
 flags) and loaded with ctypes, whose calls release the GIL, so disjoint member
 ranges train in parallel Python threads. Without a compiler, or with
@@ -24,14 +24,14 @@ from pathlib import Path
 
 import torch
 
-from .config import RunConfig
+from ..config import RunConfig
 
-SOURCE = Path(__file__).with_name("sweep_kernel.c")
+SOURCE = Path(__file__).with_name("kernel.c")
 CELL_CODES = {"rnn_tanh": 0, "rnn_relu": 1, "lstm": 2, "gru": 3}
 OPTIMIZER_CODES = {"adam": 0, "sgd": 1, "rmsprop": 2}
 CLIP_CODES = {"none": 0, "global_norm": 1, "tensor_norm": 2, "value": 3}
 MAX_OUTPUTS = 8
-GROUP = 4          # members per wide vector, as in sweep_kernel.c
+GROUP = 4          # members per wide vector, as in kernel.c
 FLAG_SETS = (["-O3", "-march=native"], ["-O3"])
 COMMON_FLAGS = ["-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math", "-Wno-psabi"]
 
@@ -41,7 +41,7 @@ class KernelUnavailable(RuntimeError):
 
 
 class Member(ctypes.Structure):
-    """One model's data, hyperparameters and state, as ``sweep_kernel.c`` reads it."""
+    """One model's data, hyperparameters and state, as ``kernel.c`` reads it."""
 
     _fields_ = [(name, ctypes.c_int32) for name in
                 ("cell", "hard_gate", "has_bhh", "reverse", "optimizer", "clip", "length", "outputs",

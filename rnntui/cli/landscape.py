@@ -130,8 +130,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     import torch
 
-    from .engine.export import write_atomic
-    from .engine.landscape import cliff_b, descend, grid
+    from ..engine.export import write_atomic
+    from ..engine.analysis.landscape import cliff_b, descend, grid
 
     torch.set_num_threads(1)   # 40k-element elementwise steps: a second thread only adds stalls
 

@@ -16,11 +16,11 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
-from .engine.config import CELLS, DEVICES, SPLITS, ConfigError, parse_value
-from .engine.presets import load_preset, parse_overrides
-from .engine.sweep_grid import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
-from .formatting import format_duration
-from .headless import stop_on_sigint
+from ..engine.config import CELLS, DEVICES, SPLITS, ConfigError, parse_value
+from ..engine.presets import load_preset, parse_overrides
+from ..engine.sweep import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
+from ..formatting import format_duration
+from .signals import stop_on_sigint
 
 EXIT_FINISHED, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 LINE_EVERY_SECONDS = 2.0
@@ -61,7 +61,7 @@ def _split_list(text: str) -> list[str]:
 
 def build_spec(args: argparse.Namespace):
     """The sweep the arguments ask for; every problem is a ConfigError naming the option."""
-    from .engine.sweep import SweepSpec
+    from ..engine.sweep import SweepSpec
 
     preset = load_preset(args.preset)
     overrides = parse_overrides(args.overrides)
@@ -141,11 +141,11 @@ def summary_table(points, field: str, cells: tuple[str, ...], metric: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from .engine.control import RunControl
-    from .engine.export import ExportError, default_export_path
-    from .engine.sweep import aggregate, sweep
-    from .engine.sweep_events import SweepFinished, SweepPointResult, SweepProgress, SweepStarted
-    from .engine.sweep_export import export_sweep
+    from ..engine.control import RunControl
+    from ..engine.export import ExportError, default_export_path
+    from ..engine.sweep import aggregate, sweep
+    from ..engine.sweep import SweepFinished, SweepPointResult, SweepProgress, SweepStarted
+    from ..engine.sweep import export_sweep
 
     spec = build_spec(args)
     console = Console(highlight=False, soft_wrap=True)

@@ -15,10 +15,10 @@ from typing import Iterator
 
 import torch
 
-from .model import RecurrentModel
-from .probes import spectral_radius
-from .tasks.base import Batch, Task
-from .training import EVAL_CHUNK, evaluate
+from ..model import RecurrentModel
+from ..probes import spectral_radius
+from ..tasks.base import Batch, Task
+from ..training import EVAL_CHUNK, evaluate
 
 
 @dataclass(frozen=True)

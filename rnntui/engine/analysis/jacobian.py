@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import torch
 from torch.func import jacrev, vmap
 
-from .cells import LayerWeights, cell_step
-from .model import RecurrentModel
-from .probes import spectral_radius
+from ..cells import LayerWeights, cell_step
+from ..model import RecurrentModel
+from ..probes import spectral_radius
 
 REFERENCE_LABELS = {"rnn_tanh": "ρ(W_hh)^k", "rnn_relu": "ρ(W_hh)^k", "lstm": "∏ forget gates",
                     "gru": "∏ update gates"}

@@ -3,7 +3,7 @@
 Each run of a sweep is the run ``train(config)`` would do for its config (same
 data, init, batch order and optimizer trajectory); the sweep only shares the
 computation. Runs whose model is one unit on one input feature go to the
-compiled kernel (:mod:`.sweep_kernel`), where every member steps through its
+compiled kernel (:mod:`.kernel`), where every member steps through its
 own sequence length (no padding work) and the members are spread over the
 cores. Everything else trains as a PyTorch population per architecture and
 length, one optimizer step for all members at once. Runs that differ only in
@@ -24,17 +24,17 @@ from typing import Iterator
 
 import torch
 
-from .config import CELLS, ConfigError, RunConfig, build_config
-from .control import RunControl
-from .device import prepare_device, resolve_device
-from .model import RecurrentModel, detach_state
-from .optim import PopulationOptimizer, clip_gradients, member_grad_norms
-from .sweep_grid import BACKENDS, LATCHING_CELLS, LATCHING_LENGTHS, LATCHING_REPEATS, SWEEPABLE_FIELDS
-from .sweep_events import SweepEvent, SweepFinished, SweepPointResult, SweepProgress, SweepStarted
-from .sweep_kernel import KernelBatch, KernelUnavailable, kernel_member, load, unsupported
-from .tasks import make_task
-from .tasks.base import Task, stack_batches
-from .training import BATCH_ORDER_SEED_OFFSET, batch_stream, evaluate, evaluation_steps, total_steps
+from ..config import CELLS, ConfigError, RunConfig, build_config
+from ..control import RunControl
+from ..device import prepare_device, resolve_device
+from ..model import RecurrentModel, detach_state
+from ..optim import PopulationOptimizer, clip_gradients, member_grad_norms
+from .grid import BACKENDS, LATCHING_CELLS, LATCHING_LENGTHS, LATCHING_REPEATS, SWEEPABLE_FIELDS
+from .events import SweepEvent, SweepFinished, SweepPointResult, SweepProgress, SweepStarted
+from .kernel import KernelBatch, KernelUnavailable, kernel_member, load, unsupported
+from ..tasks import make_task
+from ..tasks.base import Task, stack_batches
+from ..training import BATCH_ORDER_SEED_OFFSET, batch_stream, evaluate, evaluation_steps, total_steps
 
 # Model and training fields: a task's data never depends on them, so runs differing only here share data.
 MODEL_FIELDS = ("cell", "hidden_size", "layers", "init", "init_std", "forget_bias", "single_bias",

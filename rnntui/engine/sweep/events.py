@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
-from .config import RunConfig
+from ..config import RunConfig
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Headless runs: train one preset in a plain terminal, over SSH or in CI.
+"""``rnntui run``: train one preset headless, in a plain terminal, over SSH or in CI.
 
 A rich progress bar on a TTY, plain periodic lines otherwise (logs stay
 readable). The first Ctrl+C asks the trainer to stop and still exports what
@@ -7,23 +7,22 @@ ran; a second one stops at once, and the export still happens.
 
 from __future__ import annotations
 
-import signal
-import threading
+import argparse
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .engine.config import ConfigError
-from .engine.control import RunControl
-from .engine.events import Evaluation, Event, RunFinished, RunStarted, StepMetrics
-from .engine.export import ExportError, default_export_path, export_run
-from .engine.presets import Preset
-from .engine.record import RunRecord
-from .formatting import format_duration
+from ..engine.config import DEVICES, ConfigError
+from ..engine.control import RunControl
+from ..engine.events import Evaluation, Event, RunFinished, RunStarted, StepMetrics
+from ..engine.export import ExportError, default_export_path, export_run
+from ..engine.presets import Preset, load_preset, parse_overrides
+from ..engine.record import RunRecord
+from ..formatting import format_duration
+from .signals import stop_on_sigint
 
 # Exit code per final status; bad input (2) is the CLI's, raised here as ConfigError.
 EXIT_CODES = {"finished": 0, "diverged": 1, "stopped": 130}
@@ -95,25 +94,6 @@ class _BarReporter(_Reporter):
         self.progress.stop()
 
 
-@contextmanager
-def stop_on_sigint(control: RunControl) -> Iterator[None]:
-    """First Ctrl+C asks the run to stop; a second raises KeyboardInterrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        if control.stop_requested:
-            raise KeyboardInterrupt
-        control.stop()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _start(events: Iterator[Event]) -> RunStarted:
     """The first event; set-up failures (bad device, bad task sizes) become ConfigError."""
     try:
@@ -144,7 +124,7 @@ def _summary(record: RunRecord, seconds: float) -> str:
 
 def run_headless(preset: Preset, csv_path: Path | None = None, console: Console | None = None) -> int:
     """Train ``preset`` to the end (or Ctrl+C), export the CSVs, return the exit code."""
-    from .engine.training import train   # torch loads here, not at `rnntui --help`
+    from ..engine.training import train   # torch loads here, not at `rnntui --help`
 
     console = console or Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -178,3 +158,27 @@ def run_headless(preset: Preset, csv_path: Path | None = None, console: Console 
     else:
         (errors if result.fallback_used else console).print(f"CSV: {result.message}", markup=False)
     return EXIT_CODES[record.status]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="train a preset headless (progress, summary, CSV)",
+                                   description="Train a preset without the TUI and export a CSV. "
+                                               "Exit codes: 0 finished, 1 diverged, 2 bad input, "
+                                               "130 interrupted.")
+    parser.add_argument("preset", metavar="PRESET_OR_PATH", help="a shipped preset name or a .toml file")
+    parser.add_argument("--set", dest="overrides", action="extend", nargs="+", default=[],
+                        metavar="KEY=VALUE", help="override config fields, e.g. --set lr=0.01 cell=gru")
+    parser.add_argument("--csv", type=Path, metavar="PATH",
+                        help="where to write the run summary (default runs/<time>-<preset>.csv); "
+                             "the gradient profile goes beside it as <name>.timesteps.csv")
+    parser.add_argument("--device", choices=DEVICES, help="override the preset's device")
+
+
+def run(args: argparse.Namespace) -> int:
+    preset = load_preset(args.preset)
+    overrides = parse_overrides(args.overrides)
+    if args.device:
+        overrides["device"] = args.device
+    if overrides:
+        preset = preset.with_overrides(overrides)
+    return run_headless(preset, args.csv)

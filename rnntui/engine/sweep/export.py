@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import FIELDS
-from .export import ExportError, ExportResult, render_csv, fallback_dirs, write_atomic
-from .sweep import CurvePoint, aggregate
-from .sweep_events import SweepPointResult
+from ..config import FIELDS
+from ..export import ExportError, ExportResult, render_csv, fallback_dirs, write_atomic
+from .populations import CurvePoint, aggregate
+from .events import SweepPointResult
 
 RUN_COLUMNS = ("preset", "cell", "field", "value", "repeat", "seed", "status", "steps", "train_loss", "val_loss")
 CURVE_COLUMNS = ("preset", "cell", "field", "value", "runs", "diverged")

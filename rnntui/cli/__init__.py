@@ -1,0 +1,83 @@
+"""The ``rnntui`` command: the TUI by default, headless subcommands beside it.
+
+One module per subcommand (``run``, ``presets``, ``sweep``, ``landscape``), each
+with ``add_parser(subparsers)`` and ``run(args) -> exit code``. Torch and the
+TUI load only inside the command that needs them, so ``rnntui --help`` and
+``rnntui presets`` answer at once. Bad input of any kind ends in one line on
+stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..engine.config import ConfigError
+from ..engine.presets import load_preset
+from . import landscape, presets, run, sweep
+
+EXIT_BAD_INPUT, EXIT_NO_TUI, EXIT_INTERRUPTED = 2, 1, 130
+SUBCOMMANDS = (run, presets, sweep, landscape)
+
+
+def _tui(args: argparse.Namespace) -> int:
+    if args.preset:
+        load_preset(args.preset)   # a bad name fails here, before the screen takes over
+    try:
+        from ..ui.app import run_app
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("rnntui.ui", "rnntui.ui.app"):
+            raise
+        print("rnntui: the TUI is not part of this build (rnntui.ui.app is missing); "
+              "`rnntui run PRESET` trains headless", file=sys.stderr)
+        return EXIT_NO_TUI
+    return run_app(args.preset)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rnntui", description="A terminal lab for vanishing and exploding gradients in RNNs. "
+                                   "Without a command, opens the TUI.")
+    parser.add_argument("--preset", metavar="NAME_OR_PATH", help="open the TUI with this preset loaded")
+    parser.add_argument("--imdb", metavar="PATH",
+                        help="a local IMDB archive or extracted aclImdb folder (sets RNNTUI_IMDB)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="where downloaded and encoded data sets are cached (sets RNNTUI_CACHE)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in SUBCOMMANDS:
+        before = set(subparsers.choices)
+        command.add_parser(subparsers)
+        for name in set(subparsers.choices) - before:
+            subparsers.choices[name].set_defaults(handler=command.run)
+    return parser
+
+
+def _apply_data_options(args: argparse.Namespace) -> None:
+    """Data locations travel as environment variables, the loaders' one source of truth."""
+    if args.imdb:
+        os.environ["RNNTUI_IMDB"] = str(Path(args.imdb).expanduser().resolve())
+    if args.data_dir:
+        os.environ["RNNTUI_CACHE"] = str(Path(args.data_dir).expanduser().resolve())
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        _apply_data_options(args)
+        return args.handler(args) if args.command else _tui(args)
+    except SystemExit as exc:        # argparse: --help, usage errors (code 2)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    except ConfigError as exc:
+        print("rnntui: " + "; ".join(str(exc).splitlines()), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        from ..engine.data.errors import DataUnavailable   # loaded late: it pulls in torch
+
+        if not isinstance(exc, DataUnavailable):
+            raise
+        print(f"rnntui: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
