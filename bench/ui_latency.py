@@ -112,7 +112,7 @@ async def key_latency(keys: int, size: tuple[int, int]) -> list[float]:
             samples.append(next(at for at, text in frames[seen:] if text == expected) - sent)
             await asyncio.sleep(0.02)
         assert app.runs[0].record.last_step > 50 and not app.runs[0].record.ended
-        app.action_stop()
+        app.lab.action_stop()
     return samples
 
 

@@ -104,7 +104,9 @@ async def test_a_training_run_is_inspected_once_paused_from_the_screen():
         await pilot.press("p")                                  # resumes; the copy is untouched
         await wait_until(pilot, lambda: run.record.last_step > screen.snapshot.step)
         assert "press p to pause" in header(screen)
-        await pilot.press("x")
+        await pilot.press("x")                                  # the lab's key: not on this screen
+        assert run.active and app.screen is screen
+        await pilot.press("escape", "x")
         await wait_until(pilot, lambda: not run.active)
 
 

@@ -71,7 +71,7 @@ async def test_loading_a_preset_over_edits_asks_first():
         await pilot.pause()
         assert form.editor("seq_len").value == "7" and app.preset.name == "smoke"
         assert form.query_one("#preset", Select).value == "smoke"
-        app.request_preset("long")
+        app.lab.request_preset("long")
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
@@ -245,14 +245,14 @@ async def test_compare_overlays_two_runs_and_rows_toggle_marks():
     app = make_app(SMOKE)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("c")
-        assert app.marked == []
+        assert app.lab.marked == []
         for _ in range(2):
             await pilot.press("s")
             await finish(pilot, app)
         await pilot.press("c")
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "runs"
-        assert app.marked == [1, 2]
+        assert app.lab.marked == [1, 2]
         overlay = app.query_one("#compare-loss", LossPlot)
         assert overlay.records == [app.runs[0].record, app.runs[1].record]
         assert overlay.labels == ["#1", "#2"]
@@ -260,9 +260,9 @@ async def test_compare_overlays_two_runs_and_rows_toggle_marks():
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("enter")
-        assert app.marked == [2]
+        assert app.lab.marked == [2]
         await pilot.press("enter")
-        assert app.marked == [2, 1]
+        assert app.lab.marked == [2, 1]
 
 
 @pytest.mark.parametrize("command, check", [
@@ -422,7 +422,7 @@ async def test_missing_imdb_data_is_an_error_with_the_loaders_message_not_a_cras
         assert "no-such-archive.tar.gz" in message and "RNNTUI_IMDB" in message
         assert kwargs["severity"] == "error" and kwargs["title"].endswith("no data")
         assert "no data: RNNTUI_IMDB points to" in state_text(app)
-        app.request_preset("smoke")
+        app.lab.request_preset("smoke")
         await pilot.press("s")
         await finish(pilot, app)
         assert app.runs[-1].record.status == "finished"

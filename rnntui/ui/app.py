@@ -1,45 +1,26 @@
-"""The rnntui Textual app: pick an experiment, train it in the background, watch the gradients.
+"""The rnntui Textual app: the session (presets, runs) and the screens that show it.
 
-Training runs in a thread worker that applies engine events to the run's
-record and posts a coalesced ``RunUpdated`` at most every ``POST_SECONDS``;
-a fast timer redraws the stale views one per tick (each at >= 4 Hz). torch is imported
-only when the first run starts, so the first frame appears quickly.
+The lab (:mod:`rnntui.ui.lab`) is the main screen and owns the run keys; the
+cliff explorer, the inspector and the sweep are screens pushed over it, each
+with its own keys. The app itself binds only what every screen shares.
 """
 
 from __future__ import annotations
 
-import gc
-import importlib
 import sys
-import time
 
-from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Select, TabbedContent, TabPane
+from textual.screen import Screen
 
 from rnntui.engine.config import ConfigError, RunConfig
-from rnntui.engine.events import RunFinished
 from rnntui.engine.presets import Preset, list_presets, load_preset
-from rnntui.engine.record import RunRecord
 
 from .commands import RnnCommands
-from .messages import RunEnded, RunUpdated
-from .screens.confirm import ConfirmDiscard
-from .screens.export import ExportScreen
-from .screens.help import HelpScreen
+from .lab import LabScreen
 from .session import LiveRun
-from .widgets.form import ExperimentForm
-from .widgets.heatmap import GradHeatmap
-from .widgets.plots import ClipPlot, GradProfilePlot, LivePlot, LossPlot, MetricPlot, TaskPlot
-from .widgets.runs import RunTable
-from .widgets.status import StatusBar
-from .widgets.why import WhyPanel
 
 DEFAULT_PRESET = "latching-srnn"
-LIVE_VIEWS = ("status", "plot-loss", "plot-metric", "plot-profile", "heatmap", "plot-clip", "plot-task")
-VIEWS = (*LIVE_VIEWS, "table", "compare")
 FALLBACK = Preset(name="custom", title="Engine defaults", mirrors="",
                   description="No preset files were found: these are RunConfig's defaults.",
                   look_for="", config=RunConfig())
@@ -51,30 +32,14 @@ def default_preset(presets: list[Preset]) -> Preset:
 
 
 class RnnTuiApp(App[int]):
-    """Experiment pane on the left, live plots in the centre, status and keys below."""
+    """Holds this session's presets and runs; the lab screen shows and drives them."""
 
     CSS_PATH = "app.tcss"
     TITLE = "rnntui"
     COMMANDS = App.COMMANDS | {RnnCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
-    BINDINGS = [
-        Binding("s", "start", "Start", id="start"),
-        Binding("p", "pause", "Pause", id="pause"),
-        Binding("n", "step", "Step", id="step"),
-        Binding("x", "stop", "Stop", id="stop"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("c", "compare", "Compare", id="compare"),
-        Binding("l", "focus_presets", "Preset", id="preset", show=False),
-        Binding("f", "toggle_form", "Form", id="form", show=False),
-        Binding("g", "landscape", "Cliffs", id="landscape", show=False),
-        Binding("i", "inspect", "Inspect", id="inspect", show=False),
-        Binding("w", "sweep", "Sweep", id="sweep", show=False),
-        Binding("question_mark,f1", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
-    POST_SECONDS = 0.2  # each view redraws at most 5 Hz: plotext builds cost 3-10 ms each
-    TICK_SECONDS = 0.025
+    BINDINGS = [Binding("q", "quit", "Quit", id="quit")]
 
     def __init__(self, preset: Preset | None = None, presets: list[Preset] | None = None) -> None:
         super().__init__()
@@ -83,295 +48,14 @@ class RnnTuiApp(App[int]):
         if self.preset.name not in {p.name for p in self.presets}:
             self.presets.append(self.preset)
         self.runs: list[LiveRun] = []
-        self.marked: list[int] = []
-        self._stale: set[str] = set()
-        self._turn = 0
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="body"):
-            yield ExperimentForm(self.presets, self.preset, id="experiment")
-            with TabbedContent(id="centre", initial="live"):
-                with TabPane("Live", id="live"):
-                    with VerticalScroll(id="live-scroll"):
-                        with Grid(id="plots"):
-                            yield LossPlot(id="plot-loss")
-                            yield MetricPlot(id="plot-metric")
-                            yield GradProfilePlot(id="plot-profile")
-                            yield GradHeatmap(id="heatmap")
-                            yield ClipPlot(id="plot-clip")
-                            yield TaskPlot(id="plot-task")
-                with TabPane("Runs", id="runs"):
-                    yield RunTable(id="run-table")
-                    with Horizontal(id="compare"):
-                        yield LossPlot(id="compare-loss")
-                        yield MetricPlot(id="compare-metric")
-                with TabPane("Why", id="why"):
-                    yield WhyPanel(id="why-panel")
-        yield StatusBar(id="status")
-        yield Footer(compact=True)  # all the key hints, Quit included, fit 80 columns
-
-    def on_mount(self) -> None:
-        self.load_preset(self.preset)
-        self.main.query_one("#plot-task").display = False
-        self.main.query_one(StatusBar).show(None)
-        self.set_interval(self.TICK_SECONDS, self.tick)
+    def get_default_screen(self) -> Screen:
+        return LabScreen()
 
     @property
-    def main(self):
-        """The main screen, also while a modal, the palette or the cliff explorer is on top."""
+    def lab(self) -> LabScreen:
+        """The main screen, also while a modal, the palette or another screen is on top."""
         return self.screen_stack[0]
-
-    # -- presets and the form ------------------------------------------------
-    @property
-    def form(self) -> ExperimentForm:
-        return self.main.query_one(ExperimentForm)
-
-    def load_preset(self, preset: Preset) -> None:
-        self.preset = preset
-        self.form.load(preset)
-        self.main.query_one(WhyPanel).show(preset)
-
-    def request_preset(self, name: str) -> None:
-        """Load a preset, asking first when the fields hold edits."""
-        preset = next(p for p in self.presets if p.name == name)
-
-        def answer(discard: bool | None) -> None:
-            if discard:
-                self.load_preset(preset)
-            else:
-                self.form.revert_picker()
-
-        if self.form.dirty:
-            self.push_screen(ConfirmDiscard(preset.title), answer)
-        else:
-            self.load_preset(preset)
-
-    def on_experiment_form_preset_requested(self, message: ExperimentForm.PresetRequested) -> None:
-        self.request_preset(message.name)
-
-    def on_experiment_form_changed(self, message: ExperimentForm.Changed) -> None:
-        self.main.query_one(StatusBar).allow_start(message.valid)
-
-    # -- runs ----------------------------------------------------------------
-    @property
-    def active_run(self) -> LiveRun | None:
-        return next((run for run in reversed(self.runs) if run.active), None)
-
-    @property
-    def selected_run(self) -> LiveRun | None:
-        """The run under the Runs table cursor (the newest run unless the user moved it)."""
-        table = self.main.query_one(RunTable)
-        if not self.runs:
-            return None
-        if table.row_count and table.cursor_row < len(self.runs):
-            return self.runs[table.cursor_row]
-        return self.runs[-1]
-
-    def begin_run(self, paused: bool = False) -> LiveRun | None:
-        if self.active_run is not None:
-            self.notify(f"Run {self.active_run.label} is still going: stop it (x) first.", severity="warning")
-            return None
-        config = self.form.config()
-        if config is None:
-            self.notify("Fix the fields marked in red first.", title="Cannot start", severity="error")
-            return None
-        run = LiveRun(len(self.runs) + 1, RunRecord(config, preset=self.preset.name))
-        if paused:
-            run.control.pause()
-        self.runs.append(run)
-        self.main.query_one(TabbedContent).active = "live"
-        self._train(run)
-        self.mark_stale(run.number)
-        return run
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="training")
-    def _train(self, run: LiveRun) -> None:
-        from rnntui.engine.training import Trainer  # torch loads here, after the first frame
-
-        error = failure = ""
-        posted = 0.0
-        try:
-            run.trainer = Trainer(run.record.config)   # kept: the inspection screen reads its model
-            # torch, Textual and the model live as long as the app: keep them out of full
-            # collections, which otherwise stall the UI for 150-250 ms every second or so.
-            gc.freeze()
-            for event in run.trainer.run(run.control):
-                run.record.apply(event)
-                now = time.monotonic()
-                if now - posted >= self.POST_SECONDS:
-                    posted = now
-                    self.post_message(RunUpdated(run.number))
-        except Exception as exc:  # a crashed run must not take the UI down
-            from rnntui.engine.data import DataUnavailable
-
-            error = str(exc) or type(exc).__name__
-            failure = "no data" if isinstance(exc, DataUnavailable) else "crashed"  # its message says how to fix it
-            run.record.apply(RunFinished("stopped", run.record.last_step, f"{failure}: {error}"))
-        self.post_message(RunEnded(run.number, error, failure))
-
-    def on_run_updated(self, message: RunUpdated) -> None:
-        self.mark_stale(message.number)
-
-    def on_run_ended(self, message: RunEnded) -> None:
-        self.mark_stale(message.number)
-        self.flush()
-        run = self.runs[message.number - 1]
-        if message.error:
-            self.notify(message.error, title=f"Run {run.label}: {message.failure}", severity="error", timeout=20)
-        elif run.record.status == "diverged":
-            self.notify(run.record.reason, title=f"Run {run.label} diverged", severity="error", timeout=10)
-        else:
-            self.notify(f"Run {run.label} {run.record.status} at step {run.record.finished_step}.")
-
-    def mark_stale(self, number: int) -> None:
-        """Note which views show run ``number``; ``tick`` redraws them one at a time."""
-        self._stale.add("table")
-        if number == len(self.runs):
-            self._stale.update(LIVE_VIEWS)
-        if number in self.marked:
-            self._stale.add("compare")
-
-    def tick(self) -> None:
-        """Redraw the next stale view. One view per tick keeps every frame short, so a
-        keypress never waits behind a whole-screen redraw; a full cycle stays under 0.25 s."""
-        if not self.is_running:  # shutting down: the views are being removed
-            return
-        for offset in range(len(VIEWS)):
-            name = VIEWS[(self._turn + offset) % len(VIEWS)]
-            if name in self._stale:
-                self._stale.discard(name)
-                self._turn = VIEWS.index(name) + 1
-                self.draw(name)
-                return
-
-    def flush(self) -> None:
-        """Redraw every stale view at once (a run just ended: show its final state now)."""
-        if not self.is_running:
-            return
-        stale, self._stale = self._stale, set()
-        for name in VIEWS:
-            if name in stale:
-                self.draw(name)
-
-    def draw(self, name: str) -> None:
-        latest = self.runs[-1] if self.runs else None
-        if name == "status":
-            self.main.query_one(StatusBar).show(latest)
-        elif name == "table":
-            self.main.query_one(RunTable).sync(self.runs, set(self.marked))
-        elif name == "compare":
-            runs = [self.runs[number - 1] for number in self.marked]
-            for plot in self.main.query("#compare LivePlot").results(LivePlot):
-                plot.show([run.record for run in runs], [f"#{run.number}" for run in runs])
-        elif latest is not None:
-            widget = self.main.query_one(f"#{name}")
-            widget.show(latest.record) if isinstance(widget, GradHeatmap) else widget.show([latest.record])
-            if name == "plot-task" and widget.display != bool(latest.record.views):
-                widget.display = bool(latest.record.views)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter or click on a run toggles its mark; the two newest marks are overlaid."""
-        number = int(event.row_key.value)
-        if number in self.marked:
-            self.marked.remove(number)
-        else:
-            self.marked = (self.marked + [number])[-2:]
-        self.mark_stale(number)
-        self._stale.add("compare")
-
-    # -- actions ---------------------------------------------------------------
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id and event.button.id.startswith("button-"):
-            await self.run_action(event.button.id.removeprefix("button-"))
-
-    def action_start(self) -> None:
-        self.begin_run()
-
-    def action_pause(self) -> None:
-        run = self.active_run
-        if run is None:
-            self.notify("No run is going: press s to start one.")
-            return
-        if run.control.paused:
-            run.control.resume()
-        else:
-            run.control.pause()
-        self.mark_stale(run.number)
-
-    def action_step(self) -> None:
-        run = self.active_run or self.begin_run(paused=True)
-        if run is not None:
-            run.control.step_once()
-            self.mark_stale(run.number)
-
-    def action_stop(self) -> None:
-        run = self.active_run
-        if run is None:
-            self.notify("No run is going.")
-            return
-        run.control.stop()
-
-    def action_export(self) -> None:
-        run = self.selected_run
-        if run is None:
-            self.notify("Nothing to export yet: start a run first.")
-            return
-
-        def done(paths) -> None:
-            if paths:
-                self.notify(f"Wrote {paths[0]} and {paths[-1].name}.", title="Exported")
-
-        self.push_screen(ExportScreen.for_run(run), done)
-
-    def action_compare(self) -> None:
-        if len(self.runs) < 2:
-            self.notify("Compare needs two runs: train another one first.")
-            return
-        if len(self.marked) < 2:
-            self.marked = [run.number for run in self.runs[-2:]]
-        self._stale.update(("compare", "table"))
-        self.main.query_one(TabbedContent).active = "runs"
-
-    def action_focus_presets(self) -> None:
-        self.form.display = True
-        picker = self.main.query_one("#preset", Select)
-        picker.focus()
-        picker.expanded = True
-
-    def action_toggle_form(self) -> None:
-        self.form.display = not self.form.display
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
-
-    def action_landscape(self) -> None:
-        """Open the cliff explorer (rnntui.ui.landscape) where that module is installed."""
-        try:
-            module = importlib.import_module("rnntui.ui.landscape")
-        except ImportError:
-            self.notify("The cliff explorer is not part of this build.", severity="warning")
-            return
-        self.push_screen(module.LandscapeScreen())
-
-    def action_inspect(self) -> None:
-        """Jacobian products and loss slices of the selected run's model (rnntui.ui.inspect)."""
-        from .inspect import InspectScreen  # torch loads with it; a run has loaded it already
-
-        run = self.selected_run
-        if run is None:
-            self.notify("Nothing to inspect yet: start a run first.")
-            return
-        self.push_screen(InspectScreen(run))
-
-    def action_sweep(self) -> None:
-        """Sweep the form's config over sequence length (rnntui.ui.sweep; f there picks another field)."""
-        from .sweep import SweepScreen, default_spec  # torch loads with the sweep engine
-
-        config = self.form.config()
-        if config is None:
-            self.notify("Fix the fields marked in red first.", title="Cannot sweep", severity="error")
-            return
-        self.push_screen(SweepScreen(default_spec(config, self.preset.name)))
 
     def on_unmount(self) -> None:
         for run in self.runs:

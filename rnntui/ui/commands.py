@@ -16,21 +16,22 @@ class RnnCommands(Provider):
 
     def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: RnnTuiApp = self.app  # type: ignore[assignment]
+        lab = app.lab
         entries = [
-            ("Start run", app.action_start, "train the fields on the left"),
-            ("Pause / resume run", app.action_pause, "pause or resume the current run"),
-            ("Single step", app.action_step, "run exactly one optimizer step"),
-            ("Stop run", app.action_stop, "stop the current run"),
-            ("Export run", app.action_export, "write the selected run as CSV"),
-            ("Compare runs", app.action_compare, "overlay two runs' curves"),
-            ("Open cliff explorer", app.action_landscape, "loss landscape of a one-unit RNN"),
-            ("Inspect model", app.action_inspect,
+            ("Start run", lab.action_start, "train the fields on the left"),
+            ("Pause / resume run", lab.action_pause, "pause or resume the current run"),
+            ("Single step", lab.action_step, "run exactly one optimizer step"),
+            ("Stop run", lab.action_stop, "stop the current run"),
+            ("Export run", lab.action_export, "write the selected run as CSV"),
+            ("Compare runs", lab.action_compare, "overlay two runs' curves"),
+            ("Open cliff explorer", lab.action_landscape, "loss landscape of a one-unit RNN"),
+            ("Inspect model", lab.action_inspect,
              "Jacobian products and loss slices of the selected run (paused or finished)"),
-            ("Sweep this preset over sequence length", app.action_sweep,
+            ("Sweep this preset over sequence length", lab.action_sweep,
              "success vs T over many seeds, per cell; f in the sweep picks another field"),
         ]
         for preset in app.presets:
-            entries.append((f"Load preset: {preset.title}", partial(app.request_preset, preset.name),
+            entries.append((f"Load preset: {preset.title}", partial(lab.request_preset, preset.name),
                             preset.description))
         return entries
 

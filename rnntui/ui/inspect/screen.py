@@ -87,11 +87,11 @@ class InspectScreen(Screen):
         self._show_header()
 
     async def action_pause(self) -> None:
-        """Pause (or resume) this run through the app, then inspect it once it stops."""
+        """Pause (or resume) this run through the lab, then inspect it once it stops."""
         if not self.run.active:
             self.notify(f"Run {self.run.label} is over: its model is ready (r recomputes).")
             return
-        await self.app.run_action("pause")
+        self.app.lab.action_pause()
         self.action_recompute()
 
     def action_zoom(self, factor: float) -> None:

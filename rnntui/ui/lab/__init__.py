@@ -1,0 +1,5 @@
+"""The main screen: experiment pane, live plots, runs, status."""
+
+from .screen import LabScreen
+
+__all__ = ["LabScreen"]
