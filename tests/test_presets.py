@@ -159,3 +159,11 @@ def test_generated_bad_config_values_name_the_field(tmp_path_factory, case):
         load_preset_file(path)
     assert f"config.{name}" in caught.value.errors
     assert caught.value.source == "mine.toml"
+
+
+def test_every_contrast_names_a_shipped_preset_that_points_back_or_onward():
+    presets = {preset.name: preset for preset in list_presets()}
+    for preset in presets.values():
+        if preset.contrast:
+            assert preset.contrast in presets, f"{preset.name}: contrast {preset.contrast!r} is not a preset"
+            assert preset.contrast != preset.name

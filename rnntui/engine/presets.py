@@ -13,7 +13,8 @@ from typing import Any, Iterable
 
 from .config import ConfigError, RunConfig, build_config
 
-DESCRIPTIVE_KEYS = {"name": str, "title": str, "mirrors": str, "description": str, "look_for": str}
+DESCRIPTIVE_KEYS = {"name": str, "title": str, "mirrors": str, "description": str, "look_for": str,
+                    "contrast": str}
 
 
 def presets_dir() -> Path:
@@ -33,6 +34,7 @@ class Preset:
     look_for: str
     config: RunConfig
     path: Path | None = None
+    contrast: str = ""      # the partner preset: the same task and budget, disease beside cure
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> "Preset":
         from dataclasses import replace
@@ -88,6 +90,7 @@ def load_preset_file(path: Path) -> Preset:
         look_for=" ".join(data.get("look_for", "").split()),
         config=config,
         path=path,
+        contrast=data.get("contrast", ""),
     )
 
 
