@@ -23,6 +23,8 @@ class RunStarted:
     steps_per_epoch: int  # 0 for streaming tasks
     metric_name: str      # "accuracy", "mse", ...
     metric_goal: Literal["max", "min"]
+    baseline: float | None = None   # the task's memoryless loss (Task.baseline), where it has one
+    success_rule: str = ""          # the task's success criterion in words (Task.success_rule)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ class RunRecord:
     steps_per_epoch: int = 0
     metric_name: str = "metric"
     metric_goal: str = "max"
+    baseline: float | None = None
+    success_rule: str = ""
     status: str = "pending"          # pending, running, finished, diverged, stopped
     finished_step: int | None = None
     reason: str = ""
@@ -34,6 +36,8 @@ class RunRecord:
                 self.steps_per_epoch = event.steps_per_epoch
                 self.metric_name = event.metric_name
                 self.metric_goal = event.metric_goal
+                self.baseline = event.baseline
+                self.success_rule = event.success_rule
                 self.status = "running"
             case StepMetrics():
                 self.steps.append(event)

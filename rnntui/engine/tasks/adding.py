@@ -19,6 +19,7 @@ class AddingTask(StreamingTask):
     """
 
     input_size = 2
+    success_rule = f"mse < {SUCCESS_MSE:g}"
 
     def sample(self, generator: torch.Generator, size: int) -> Batch:
         length = self.config.seq_len

@@ -59,6 +59,7 @@ class Task(ABC):
     loss_kind: Literal["mse", "cross_entropy", "bce"] = "mse"
     metric_name: str = "mse"
     metric_goal: Literal["max", "min"] = "min"
+    success_rule: str = ""                 # the success criterion in words, e.g. "mse < 0.01"
     streaming: bool = False                # fresh data every step (iterations), else epochs over a data set
     carries_state: bool = False            # hidden state carried across steps (truncated BPTT)
 

@@ -32,6 +32,7 @@ class CopyMemoryTask(StreamingTask):
     loss_kind = "cross_entropy"
     metric_name = "accuracy"
     metric_goal = "max"
+    success_rule = f"accuracy ≥ {SUCCESS_ACCURACY:g}"
 
     def sample(self, generator: torch.Generator, size: int) -> Batch:
         gap = self.config.seq_len

@@ -21,6 +21,7 @@ class LatchingTask(DatasetTask):
     loss_kind = "cross_entropy"
     metric_name = "accuracy"
     metric_goal = "max"
+    success_rule = f"accuracy ≥ {SUCCESS_ACCURACY:g}"
 
     def generate(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         n, length = self.config.n_samples, self.config.seq_len

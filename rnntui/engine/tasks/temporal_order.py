@@ -30,6 +30,7 @@ class TemporalOrderTask(StreamingTask):
     loss_kind = "cross_entropy"
     metric_name = "accuracy"
     metric_goal = "max"
+    success_rule = f"accuracy > {SUCCESS_ACCURACY:g}"
 
     def sample(self, generator: torch.Generator, size: int) -> Batch:
         length = self.config.seq_len

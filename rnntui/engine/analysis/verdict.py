@@ -1,0 +1,307 @@
+"""The verdict: what a run's own measurements say about it, in plain sentences with numbers.
+
+A pure function of a :class:`~rnntui.engine.record.RunRecord`, so the lab's Why
+tab can recompute it as the run trains and the headless summary prints the
+same words at the end. Every sentence reads the record, never the model: the
+outcome against the task's success criterion and memoryless baseline, how a
+divergence built up, how much of the gradient reaches t = 1 (at the first and
+the latest probe), the LSTM's cell-state path, clipping activity and the
+recurrent spectral radius. A gradient of exactly 0 is called exactly 0, and a
+NaN is called not finite: neither becomes a ratio.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from ..events import ProbeResult
+from ..record import RunRecord
+
+# Validation loss within these fractions of the baseline counts as "at the baseline".
+BASELINE_BAND = (0.9, 1.05)
+# g(t = 1) / g(t = T): below FAINT nothing is learned from t = 1, below WEAK little is; above STRONG it explodes.
+FAINT, WEAK, STRONG = 1e-4, 1e-2, 10.0
+# A gradient-norm growth worth a sentence in a run that did not diverge.
+NOTABLE_GROWTH = 1e3
+# The cell-state path is worth naming when it keeps this many times more of the gradient than h_t.
+CARRIES_MORE = 10.0
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def verdict(record: RunRecord) -> list[str]:
+    """Sentences that interpret the run so far; empty before its first step."""
+    if not record.steps:
+        return [_divergence(record)] if record.status == "diverged" else []
+    return [*_outcome(record), *_gradient_growth(record), *_profile(record), *_memory_path(record),
+            *_clipping(record), *_spectral_radius(record)]
+
+
+# -- numbers in words ------------------------------------------------------------
+
+
+def number(value: float, digits: int = 3) -> str:
+    """``digits`` significant digits in the usual range, ``3e-8`` / ``4.2e12`` outside it."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e4:
+        return f"{value:.{digits}g}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+
+
+def steps(count: int) -> str:
+    return f"{count:,}"
+
+
+def times(factor: float) -> str:
+    """A growth factor: ``10¹³×`` from a thousand up, ``37×`` below."""
+    if factor >= NOTABLE_GROWTH and math.isfinite(factor):
+        return "10" + str(math.floor(math.log10(factor))).translate(SUPERSCRIPT) + "×"
+    return f"{number(factor)}×"
+
+
+def percent(part: int, whole: int) -> str:
+    value = 100 * part / whole
+    if 0 < value < 1:
+        return f"{value:.1f} %"
+    text = f"{value:.0f}"
+    return f"{'> 99' if text == '100' and part < whole else text} %"
+
+
+# -- outcome -----------------------------------------------------------------------
+
+
+def _outcome(record: RunRecord) -> list[str]:
+    sentences = []
+    if record.status == "diverged":
+        sentences.append(_divergence(record))
+    if record.success_rule and record.evaluations:
+        sentences.append(_success(record))
+    elif record.evaluations and record.baseline is None:
+        latest = record.evaluations[-1]
+        value = latest.metrics.get(record.metric_name)
+        if value is not None:
+            sentences.append(f"validation {record.metric_name} is {number(value)} at step {steps(latest.step)}")
+    if record.baseline is not None and record.evaluations:
+        sentences.append(_against_baseline(record, record.baseline))
+    return sentences
+
+
+def _divergence(record: RunRecord) -> str:
+    at = record.finished_step or record.last_step
+    head = f"diverged at step {steps(at)}"
+    if not record.steps:
+        return f"{head}: the loss or the gradient was not finite on the first step"
+    first, last = record.steps[0], record.steps[-1]
+    if last.step == first.step:
+        return f"{head}, one step after a gradient norm of {number(last.grad_norm)}"
+    span = last.step - first.step
+    if first.grad_norm == 0:
+        return f"{head} after the gradient norm grew from exactly 0 to {number(last.grad_norm)} in {steps(span)} steps"
+    growth = last.grad_norm / first.grad_norm
+    if growth >= 10:
+        return (f"{head} after the gradient norm grew {times(growth)} in {steps(span)} steps "
+                f"({number(first.grad_norm)} → {number(last.grad_norm)})")
+    return (f"{head}: the loss overflowed while the gradient norm stayed near "
+            f"{number(last.grad_norm)} (it was {number(first.grad_norm)} at step {steps(first.step)})")
+
+
+def _success(record: RunRecord) -> str:
+    rule, name = record.success_rule, record.metric_name
+    solved = next((e for e in record.evaluations if e.success), None)
+    latest = record.evaluations[-1]
+    if solved is not None:
+        sentence = f"solved at step {steps(solved.step)} ({rule})"
+        if not latest.success:
+            value = latest.metrics.get(name, math.nan)
+            sentence += f", but at step {steps(latest.step)} {name} is {number(value)} and no longer meets it"
+        return sentence
+    scored = [e for e in record.evaluations if name in e.metrics and not math.isnan(e.metrics[name])]
+    if not scored:
+        return f"not solved: no finite validation {name} yet (solving needs {rule})"
+    pick = max if record.metric_goal == "max" else min
+    best = pick(scored, key=lambda e: e.metrics[name])
+    where = f"the best validation {name} is {number(best.metrics[name])} (step {steps(best.step)})"
+    if record.ended:
+        return f"not solved in {steps(record.finished_step or record.last_step)} steps: {where}; solving needs {rule}"
+    return f"not solved yet: {where}; solving needs {rule}"
+
+
+def _against_baseline(record: RunRecord, baseline: float) -> str:
+    latest = record.evaluations[-1]
+    loss, at = latest.val_loss, f"at step {steps(latest.step)}"
+    reference = f"the baseline {number(baseline)} (the loss of a predictor without memory)"
+    if not math.isfinite(loss) or baseline <= 0:
+        return f"the validation loss is {number(loss)} {at}; {reference}"
+    low, high = BASELINE_BAND
+    ratio = loss / baseline
+    if ratio > high:
+        return f"the validation loss {number(loss)} {at} is worse than {reference}"
+    if ratio >= low:
+        return f"the validation loss {number(loss)} {at} is still at {reference}"
+    left = next(e for e in record.evaluations if math.isfinite(e.val_loss) and e.val_loss < low * baseline)
+    share = f"{100 * ratio:.0f} %" if ratio >= 0.01 else number(ratio)
+    return (f"the validation loss left {reference} at step {steps(left.step)}; "
+            f"{at} it is {number(loss)}, {share} of it")
+
+
+def _gradient_growth(record: RunRecord) -> list[str]:
+    """How far the gradient norm rose from step 1 (the divergence sentence tells it for diverged runs)."""
+    if record.status == "diverged" or len(record.steps) < 2:
+        return []
+    first = record.steps[0]
+    peak = max(record.steps, key=lambda s: s.grad_norm if math.isfinite(s.grad_norm) else -1.0)
+    if first.grad_norm > 0 and peak.grad_norm / first.grad_norm >= NOTABLE_GROWTH:
+        return [f"the gradient norm reached {number(peak.grad_norm)} at step {steps(peak.step)}, "
+                f"{times(peak.grad_norm / first.grad_norm)} its value at step {steps(first.step)}"]
+    return []
+
+
+# -- gradients through time ---------------------------------------------------------
+
+
+def _finite_profile(profile: Sequence[float]) -> bool:
+    return all(math.isfinite(value) for value in profile)
+
+
+def _reaching(profile: Sequence[float]) -> tuple[float | None, str]:
+    """g(t = 1) relative to g(t = T) (or to the peak where g(T) is exactly 0), and the reference's name."""
+    last = profile[-1]
+    if last > 0:
+        return profile[0] / last, "t = T"
+    peak = max(profile)
+    if peak > 0:
+        return profile[0] / peak, f"its peak at t = {profile.index(peak) + 1}"
+    return None, ""
+
+
+def _reach_clause(probe: ProbeResult) -> str:
+    """The t = 1 gradient against t = T at one probe."""
+    profile = probe.grad_per_timestep
+    at = f"at step {steps(probe.step)}"
+    if not _finite_profile(profile):
+        bad = sum(not math.isfinite(value) for value in profile)
+        return f"{at} ‖∂L/∂h_t‖ is not finite at {bad} of {len(profile)} timesteps"
+    ratio, reference = _reaching(profile)
+    if ratio is None:
+        return f"{at} no gradient reaches any h_t: ‖∂L/∂h_t‖ is exactly 0 at every t"
+    if ratio == 0:
+        return f"{at} the gradient reaching t = 1 is exactly 0 (against {number(max(profile))} at {reference})"
+    return f"{at} the gradient reaching t = 1 is {number(ratio, 2)} of that at {reference}"
+
+
+def _reach_then_and_now(first: ProbeResult, latest: ProbeResult) -> str:
+    """Both probes in one clause when they compare alike (two nonzero ratios to the same reference)."""
+    if _finite_profile(first.grad_per_timestep) and _finite_profile(latest.grad_per_timestep):
+        (then, reference), (now, now_reference) = _reaching(first.grad_per_timestep), _reaching(latest.grad_per_timestep)
+        if then and now and reference == now_reference:
+            return (f"the gradient reaching t = 1 is {number(then, 2)} of that at {reference} at step "
+                    f"{steps(first.step)}, {number(now, 2)} at step {steps(latest.step)}")
+    return f"{_reach_clause(first)}; {_reach_clause(latest)}"
+
+
+def _meaning(probe: ProbeResult) -> str:
+    profile = probe.grad_per_timestep
+    if not _finite_profile(profile):
+        return "the gradient overflowed"
+    ratio, _ = _reaching(profile)
+    if ratio is None:
+        return "nothing can be learned from the inputs"
+    back = f" (it stays above 1 % of its peak for only {probe.reach} steps back)"
+    if ratio < FAINT:
+        return f"a vanishing gradient, the input at t = 1 can't be learned from{back}"
+    if ratio < WEAK:
+        return f"a vanishing gradient, the input at t = 1 gets only a faint learning signal{back}"
+    if ratio > STRONG:
+        return "an exploding gradient, it grows towards early timesteps"
+    return "the gradient still reaches t = 1"
+
+
+def _profile(record: RunRecord) -> list[str]:
+    probes = [p for p in record.probes if len(p.grad_per_timestep) >= 2]
+    if not probes:
+        return []
+    first, latest = probes[0], probes[-1]
+    clause = _reach_clause(first) if latest is first else _reach_then_and_now(first, latest)
+    return [f"{clause}: {_meaning(latest)}"]
+
+
+def _memory_path(record: RunRecord) -> list[str]:
+    """The LSTM's cell state against its hidden state, at the latest probe."""
+    latest = next((p for p in reversed(record.probes) if len(p.cell_grad_per_timestep) >= 2), None)
+    if latest is None:
+        return []
+    cells, hidden = latest.cell_grad_per_timestep, latest.grad_per_timestep
+    if not (_finite_profile(cells) and _finite_profile(hidden)):
+        return []
+    through_c, _ = _reaching(cells)
+    through_h, _ = _reaching(hidden)
+    at = f"at step {steps(latest.step)}"
+    if through_c is None:
+        return [f"{at} no gradient flows through the cell state: ‖∂L/∂c_t‖ is exactly 0 at every t"]
+    c_text = "exactly 0" if through_c == 0 else f"{number(through_c, 2)} of ‖∂L/∂c_T‖"
+    h_text = "no gradient" if through_h is None else ("exactly 0" if through_h == 0 else number(through_h, 2))
+    head = f"{at} ‖∂L/∂c_1‖ is {c_text} (through h_t: {h_text})"
+    if through_c < WEAK:
+        return [f"{head}: the cell state does not carry the gradient to t = 1 either"]
+    if through_h and through_c / through_h >= CARRIES_MORE:
+        return [f"{head}: the cell state carries {times(through_c / through_h)} more of it back than h_t"]
+    return [f"{head}: the cell state carries the gradient back"]
+
+
+# -- clipping and the recurrent matrix ---------------------------------------------
+
+
+def _clipping(record: RunRecord) -> list[str]:
+    config = record.config
+    if config.clip == "none":
+        return []
+    clipped = [s for s in record.steps if s.clipped_norm < s.grad_norm * (1 - 1e-6)]
+    total = len(record.steps)
+    largest = max(s.grad_norm for s in record.steps)
+    setting = f"{config.clip.replace('_', ' ')} clipping at {number(config.clip_threshold)}"
+    if not clipped:
+        return [f"{setting} never changed the gradient in {steps(total)} steps "
+                f"(largest norm {number(largest)})"]
+    return [f"{setting} was active on {percent(len(clipped), total)} of steps ({steps(len(clipped))} of "
+            f"{steps(total)}, the latest at step {steps(clipped[-1].step)}); the largest norm before "
+            f"clipping was {number(largest)}"]
+
+
+def _spectral_radius(record: RunRecord) -> list[str]:
+    probes = [p for p in record.probes if p.spectral_radius]
+    if not probes:
+        return []
+    sentences = []
+    layers = len(probes[0].spectral_radius)
+    for layer in range(layers):
+        name = "ρ(W_hh)" if layers == 1 else f"ρ(W_hh) of layer {layer + 1}"
+        series = [(p.step, p.spectral_radius[layer]) for p in probes if len(p.spectral_radius) > layer]
+        sentences.append(_radius_story(name, series))
+    return sentences
+
+
+def _radius_story(name: str, series: list[tuple[int, float]]) -> str:
+    (first_step, first), (last_step, last) = series[0], series[-1]
+    broken = next(((s, r) for s, r in series if not math.isfinite(r)), None)
+    if broken is not None:
+        return f"{name} is not finite at step {steps(broken[0])}"
+    crossings = [(a, b) for a, b in zip(series, series[1:]) if (a[1] < 1) != (b[1] < 1)]
+    if not crossings:
+        side = "below" if last < 1 else "at or above"
+        span = (f"{number(first)} at step {steps(first_step)}, {number(last)} at step {steps(last_step)}"
+                if last_step != first_step else f"{number(first)} at step {steps(first_step)}")
+        return f"{name} stayed {side} 1: {span}"
+    (before_step, before), (after_step, after) = crossings[0]
+    sentence = (f"{name} crossed 1 between steps {steps(before_step)} and {steps(after_step)} "
+                f"({number(before)} → {number(after)})")
+    if len(crossings) > 1:
+        sentence += f"; it crossed 1 {len(crossings)} times in all"
+    if last_step != after_step:
+        sentence += f"; {number(last)} at step {steps(last_step)}"
+    return sentence
