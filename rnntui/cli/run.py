@@ -15,6 +15,7 @@ from typing import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ..engine.analysis.verdict import verdict
 from ..engine.config import DEVICES, ConfigError
 from ..engine.control import RunControl
 from ..engine.events import Evaluation, Event, RunFinished, RunStarted, StepMetrics
@@ -108,6 +109,7 @@ def _start(events: Iterator[Event]) -> RunStarted:
 
 
 def _summary(record: RunRecord, seconds: float) -> str:
+    """The outcome line, then the verdict's sentences one per line."""
     final = record.final_evaluation
     metrics = ", ".join(f"{name} {value:.4g}" for name, value in final.metrics.items()) if final else ""
     outcome = "DIVERGED" if record.status == "diverged" else record.status
@@ -119,7 +121,7 @@ def _summary(record: RunRecord, seconds: float) -> str:
         line += f"; last validation at step {final.step}: {metrics}"
         if final.success is not None:
             line += f"; success: {'yes' if final.success else 'no'}"
-    return line
+    return line + "".join(f"\n  - {sentence}" for sentence in verdict(record))
 
 
 def run_headless(preset: Preset, csv_path: Path | None = None, console: Console | None = None) -> int:

@@ -32,9 +32,15 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def verdict(record: RunRecord) -> list[str]:
     """Sentences that interpret the run so far; empty before its first step."""
     if not record.steps:
-        return [_divergence(record)] if record.status == "diverged" else []
-    return [*_outcome(record), *_gradient_growth(record), *_profile(record), *_memory_path(record),
-            *_clipping(record), *_spectral_radius(record)]
+        return [_capitalized(_divergence(record))] if record.status == "diverged" else []
+    sentences = [*_outcome(record), *_gradient_growth(record), *_profile(record), *_memory_path(record),
+                 *_clipping(record), *_spectral_radius(record)]
+    return [_capitalized(sentence) for sentence in sentences]
+
+
+def _capitalized(sentence: str) -> str:
+    """``solved at …`` -> ``Solved at …``; ``ρ(W_hh) …`` stays (an upper-case rho is another letter)."""
+    return sentence[0].upper() + sentence[1:] if sentence[:1].isascii() else sentence
 
 
 # -- numbers in words ------------------------------------------------------------
