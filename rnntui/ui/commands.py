@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 class RnnCommands(Provider):
-    """Load presets, run control, export, compare, and the cliff explorer, inspector and sweep views."""
+    """Load presets, run control, export, compare, contrast, and the cliff explorer, inspector and sweep views."""
 
     def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: RnnTuiApp = self.app  # type: ignore[assignment]
@@ -24,6 +24,8 @@ class RnnCommands(Provider):
             ("Stop run", lab.action_stop, "stop the current run"),
             ("Export run", lab.action_export, "write the selected run as CSV"),
             ("Compare runs", lab.action_compare, "overlay two runs' curves"),
+            ("Contrast with the partner preset", lab.action_contrast,
+             "train this preset and its partner (disease beside cure) side by side, overlaid in Runs"),
             ("Open cliff explorer", lab.action_landscape, "loss landscape of a one-unit RNN"),
             ("Inspect model", lab.action_inspect,
              "Jacobian products and loss slices of the selected run (paused or finished)"),

@@ -23,6 +23,7 @@ class LiveRun:
     record: RunRecord
     control: RunControl = field(default_factory=RunControl)
     trainer: Trainer | None = None      # set by the training worker once the model exists
+    partner: int | None = None          # the run trained beside it as a contrast (its number)
 
     @property
     def active(self) -> bool:

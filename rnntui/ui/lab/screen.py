@@ -22,6 +22,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Select, TabbedContent, TabPane
 
+from rnntui.engine.config import RunConfig
 from rnntui.engine.events import RunFinished
 from rnntui.engine.presets import Preset
 from rnntui.engine.record import RunRecord
@@ -36,12 +37,13 @@ from ..widgets.heatmap import GradHeatmap
 from ..widgets.plots import ClipPlot, GradProfilePlot, LivePlot, LossPlot, MetricPlot, TaskPlot
 from ..widgets.runs import RunTable
 from ..widgets.status import StatusBar
-from ..widgets.why import WhyPanel
+from ..widgets.why import VerdictView, WhyPanel
+from .contrast import contrast_hint, runs_to_explain, start_contrast
 
 if TYPE_CHECKING:
     from ..app import RnnTuiApp
 
-LIVE_VIEWS = ("status", "plot-loss", "plot-metric", "plot-profile", "heatmap", "plot-clip", "plot-task")
+LIVE_VIEWS = ("status", "plot-loss", "plot-metric", "plot-profile", "heatmap", "plot-clip", "plot-task", "why")
 VIEWS = (*LIVE_VIEWS, "table", "compare")
 
 
@@ -56,6 +58,7 @@ class LabScreen(Screen[None]):
         Binding("x", "stop", "Stop", id="stop"),
         Binding("e", "export", "Export", id="export"),
         Binding("c", "compare", "Compare", id="compare"),
+        Binding("v", "contrast", "Contrast", id="contrast", tooltip="train this preset beside its partner"),
         Binding("l", "focus_presets", "Preset", id="preset", show=False),
         Binding("f", "toggle_form", "Form", id="form", show=False),
         Binding("g", "landscape", "Cliffs", id="landscape", show=False),
@@ -91,7 +94,9 @@ class LabScreen(Screen[None]):
                         yield LossPlot(id="compare-loss")
                         yield MetricPlot(id="compare-metric")
                 with TabPane("Why", id="why"):
-                    yield WhyPanel(id="why-panel")
+                    with VerticalScroll(id="why-scroll"):
+                        yield VerdictView(id="verdict")
+                        yield WhyPanel(id="why-panel")
         yield StatusBar(id="status")
         yield Footer(compact=True)  # all the key hints, Quit included, fit 80 columns
 
@@ -110,6 +115,7 @@ class LabScreen(Screen[None]):
         self.app.preset = preset
         self.form.load(preset)
         self.query_one(WhyPanel).show(preset)
+        self._stale.add("why")   # the hint names the new preset's partner
 
     def request_preset(self, name: str) -> None:
         """Load a preset, asking first when the fields hold edits."""
@@ -138,6 +144,11 @@ class LabScreen(Screen[None]):
         return next((run for run in reversed(self.app.runs) if run.active), None)
 
     @property
+    def active_runs(self) -> list[LiveRun]:
+        """The runs still going: one, or the two of a contrast."""
+        return [run for run in self.app.runs if run.active]
+
+    @property
     def selected_run(self) -> LiveRun | None:
         """The run under the Runs table cursor (the newest run unless the user moved it)."""
         table = self.query_one(RunTable)
@@ -147,24 +158,35 @@ class LabScreen(Screen[None]):
             return self.app.runs[table.cursor_row]
         return self.app.runs[-1]
 
-    def begin_run(self, paused: bool = False) -> LiveRun | None:
+    def may_start(self) -> bool:
+        """True when no run is going (else say so)."""
         if self.active_run is not None:
             self.app.notify(f"Run {self.active_run.label} is still going: stop it (x) first.", severity="warning")
+            return False
+        return True
+
+    def begin_run(self, paused: bool = False) -> LiveRun | None:
+        if not self.may_start():
             return None
         config = self.form.config()
         if config is None:
             self.app.notify("Fix the fields marked in red first.", title="Cannot start", severity="error")
             return None
-        run = LiveRun(len(self.app.runs) + 1, RunRecord(config, preset=self.app.preset.name))
+        run = self.launch(config, self.app.preset.name, paused)
+        self.query_one(TabbedContent).active = "live"
+        return run
+
+    def launch(self, config: RunConfig, preset_name: str, paused: bool = False) -> LiveRun:
+        """Number a new run, start its training worker and show it."""
+        run = LiveRun(len(self.app.runs) + 1, RunRecord(config, preset=preset_name))
         if paused:
             run.control.pause()
         self.app.runs.append(run)
-        self.query_one(TabbedContent).active = "live"
         self._train(run)
         self.mark_stale(run.number)
         return run
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="training")
+    @work(thread=True, exit_on_error=False, group="training")
     def _train(self, run: LiveRun) -> None:
         from rnntui.engine.training import Trainer  # torch loads here, after the first frame
 
@@ -210,6 +232,8 @@ class LabScreen(Screen[None]):
             self._stale.update(LIVE_VIEWS)
         if number in self.marked:
             self._stale.add("compare")
+        if self.app.runs and self.app.runs[-1].partner == number:
+            self._stale.add("why")
 
     def tick(self) -> None:
         """Redraw the next stale view. One view per tick keeps every frame short, so a
@@ -243,11 +267,18 @@ class LabScreen(Screen[None]):
             runs = [self.app.runs[number - 1] for number in self.marked]
             for plot in self.query("#compare LivePlot").results(LivePlot):
                 plot.show([run.record for run in runs], [f"#{run.number}" for run in runs])
+        elif name == "why":
+            if self.query_one(TabbedContent).active == "why":   # hidden: drawn when the tab opens
+                self.query_one(VerdictView).show(runs_to_explain(self.app.runs), contrast_hint(self))
         elif latest is not None:
             widget = self.query_one(f"#{name}")
             widget.show(latest.record) if isinstance(widget, GradHeatmap) else widget.show([latest.record])
             if name == "plot-task" and widget.display != bool(latest.record.views):
                 widget.display = bool(latest.record.views)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "why":
+            self._stale.add("why")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter or click on a run toggles its mark; the two newest marks are overlaid."""
@@ -268,28 +299,32 @@ class LabScreen(Screen[None]):
         self.begin_run()
 
     def action_pause(self) -> None:
-        run = self.active_run
-        if run is None:
+        """Pause or resume every run going (a contrast's two together)."""
+        runs = self.active_runs
+        if not runs:
             self.app.notify("No run is going: press s to start one.")
             return
-        if run.control.paused:
-            run.control.resume()
-        else:
-            run.control.pause()
-        self.mark_stale(run.number)
+        resume = runs[-1].control.paused
+        for run in runs:
+            if resume:
+                run.control.resume()
+            else:
+                run.control.pause()
+            self.mark_stale(run.number)
 
     def action_step(self) -> None:
-        run = self.active_run or self.begin_run(paused=True)
-        if run is not None:
+        runs = self.active_runs or [run for run in [self.begin_run(paused=True)] if run is not None]
+        for run in runs:
             run.control.step_once()
             self.mark_stale(run.number)
 
     def action_stop(self) -> None:
-        run = self.active_run
-        if run is None:
+        runs = self.active_runs
+        if not runs:
             self.app.notify("No run is going.")
             return
-        run.control.stop()
+        for run in runs:
+            run.control.stop()
 
     def action_export(self) -> None:
         run = self.selected_run
@@ -309,8 +344,17 @@ class LabScreen(Screen[None]):
             return
         if len(self.marked) < 2:
             self.marked = [run.number for run in self.app.runs[-2:]]
+        self.overlay(*self.marked)
+
+    def overlay(self, *numbers: int) -> None:
+        """Overlay these runs in the Runs tab and show it."""
+        self.marked = list(numbers)
         self._stale.update(("compare", "table"))
         self.query_one(TabbedContent).active = "runs"
+
+    def action_contrast(self) -> None:
+        """Train the loaded preset beside its partner (rnntui.ui.lab.contrast)."""
+        start_contrast(self)
 
     def action_focus_presets(self) -> None:
         self.form.display = True

@@ -22,12 +22,13 @@ the gradients. Everything runs in the background: keep typing, switching tabs, r
 | `x` | stop the run (within a second) |
 | `e` | export the selected run as CSV |
 | `c` | compare: overlay two runs' curves (Runs tab) |
+| `v` | contrast: train this preset beside its partner (e.g. clipped vs not) and overlay both |
 | `l` | jump to the preset picker |
 | `f` | hide / show the experiment pane |
 | `g` | cliff explorer (loss landscape), where installed |
 | `i` | inspect the selected run's model: Jacobian products, loss slices (paused or finished) |
 | `w` | sweep the preset over sequence length (`f` there picks another field, `e` exports) |
-| `ctrl+p` | command palette: load preset, start, stop, export, compare, theme |
+| `ctrl+p` | command palette: load preset, start, stop, export, compare, contrast, theme |
 | `?` | this help · `q` quit (inside a text field `q` is just a letter) |
 
 ## Reading the plots
@@ -42,6 +43,9 @@ the gradients. Everything runs in the background: keep typing, switching tabs, r
 - **task view**: generated sine vs the truth, or recall predictions vs true values.
 
 In the **Runs** tab, press enter on two rows to overlay their curves.
+The **Why** tab says what the newest run shows (both runs after `v`), in sentences with
+numbers from the probes: how much gradient reaches t = 1, clipping, ρ(W_hh), the baseline.
+`p`, `n` and `x` act on both runs of a contrast.
 A vertical red line marks the step where a run diverged.
 
 On a small terminal (80×24) the plots stack in one scrolling column: use the mouse
