@@ -5,8 +5,9 @@ two as two ordinary runs, side by side, and overlays them. They are not one
 population: the engine trains a population of P > 1 through the step-by-step
 loop (the fused kernel takes one member), and most pairs differ in what a
 population cannot hold (the cell, ``reverse``, the clipping mode, the init).
-Measured on the 2-core CPU with ``bench/contrast.py`` (numbers in the README):
-two concurrent fused runs beat one population of two.
+Measured on the 2-core CPU with ``bench/contrast.py`` (numbers in the README),
+a population of two took 1.5-2.7x the time of two separate runs, so the pair
+trains as two runs in two threads.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from .presets import Preset, load_preset
 
 
 def find_partner(preset: Preset, presets: Sequence[Preset]) -> Preset | None:
-    """The preset ``preset.contrast`` names: from ``presets``, else the shipped one; None without one."""
+    """The preset ``preset.contrast`` names: from ``presets``, else a file beside the preset's own
+    (a user's pair of TOML files), else the shipped one; None when there is none."""
     if not preset.contrast:
         return None
     known = next((p for p in presets if p.name == preset.contrast), None)
     if known is not None:
         return known
+    beside = preset.path.with_name(f"{preset.contrast}.toml") if preset.path is not None else None
     try:
-        return load_preset(preset.contrast)
+        return load_preset(str(beside) if beside is not None and beside.is_file() else preset.contrast)
     except ConfigError:
         return None
 

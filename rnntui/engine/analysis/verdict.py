@@ -141,7 +141,7 @@ def _success(record: RunRecord) -> str:
 def _against_baseline(record: RunRecord, baseline: float) -> str:
     latest = record.evaluations[-1]
     loss, at = latest.val_loss, f"at step {steps(latest.step)}"
-    reference = f"the baseline {number(baseline)} (the loss of a predictor without memory)"
+    reference = f"the baseline {number(baseline)} (a predictor without memory)"
     if not math.isfinite(loss) or baseline <= 0:
         return f"the validation loss is {number(loss)} {at}; {reference}"
     low, high = BASELINE_BAND

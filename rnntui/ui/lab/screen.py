@@ -58,7 +58,7 @@ class LabScreen(Screen[None]):
         Binding("x", "stop", "Stop", id="stop"),
         Binding("e", "export", "Export", id="export"),
         Binding("c", "compare", "Compare", id="compare"),
-        Binding("v", "contrast", "Contrast", id="contrast", tooltip="train this preset beside its partner"),
+        Binding("v", "contrast", "Vs", id="contrast", tooltip="train this preset beside its partner"),
         Binding("l", "focus_presets", "Preset", id="preset", show=False),
         Binding("f", "toggle_form", "Form", id="form", show=False),
         Binding("g", "landscape", "Cliffs", id="landscape", show=False),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import Markdown, Static
 
@@ -31,33 +33,37 @@ class WhyPanel(Markdown):
         self.update(why_text(preset))
 
 
-def verdict_text(runs: Sequence[LiveRun], hint: str) -> Text:
-    """Each run's verdict under its label; ``hint`` says how to get one when there is no run."""
-    text = Text()
-    if not runs:
-        text.append("What the run shows\n", style="bold")
-        text.append(hint, style="italic")
-        return text
-    for index, run in enumerate(runs):
-        if index:
-            text.append("\n")
-        text.append(f"What run {run.label} shows", style="bold")
-        text.append(f" ({run.state})\n")
-        sentences = verdict(run.record)
-        for sentence in sentences or ["waiting for the first step…"]:
-            text.append(f"• {sentence}\n")
-    return text
+def verdict_blocks(runs: Sequence[LiveRun]) -> list[tuple[str, list[str]]]:
+    """A heading and the engine's verdict for each run."""
+    return [(f"What run {run.label} shows ({run.state})", verdict(run.record) or ["waiting for the first step…"])
+            for run in runs]
+
+
+def render_blocks(blocks: list[tuple[str, list[str]]], hint: str) -> Group:
+    """Headings in bold, sentences as bullets with a hanging indent; ``hint`` when there is no run."""
+    if not blocks:
+        return Group(Text("What the run shows", style="bold"), Text(hint, style="italic"))
+    parts = []
+    for heading, sentences in blocks:
+        bullets = Table.grid(padding=(0, 1))
+        bullets.add_column(no_wrap=True)
+        bullets.add_column(ratio=1)
+        for sentence in sentences:
+            bullets.add_row("•", sentence)
+        parts += [Text(heading, style="bold"), bullets, Text("")]
+    return Group(*parts[:-1])
 
 
 class VerdictView(Static):
-    """The verdict of the runs on show, rewritten only when its words change."""
+    """The verdict of the runs on show, re-rendered only when its words change."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
-        self.text = Text()
+        self.plain = ""
 
     def show(self, runs: Sequence[LiveRun], hint: str) -> None:
-        text = verdict_text(runs, hint)
-        if text.plain != self.text.plain:
-            self.text = text
-            self.update(text)
+        blocks = verdict_blocks(runs)
+        plain = "\n".join(line for heading, sentences in blocks for line in (heading, *sentences)) or hint
+        if plain != self.plain:
+            self.plain = plain
+            self.update(render_blocks(blocks, hint))
