@@ -313,7 +313,10 @@ class LabScreen(Screen[None]):
             self.mark_stale(run.number)
 
     def action_step(self) -> None:
-        runs = self.active_runs or [run for run in [self.begin_run(paused=True)] if run is not None]
+        runs = self.active_runs
+        if not runs:
+            started = self.begin_run(paused=True)
+            runs = [started] if started is not None else []
         for run in runs:
             run.control.step_once()
             self.mark_stale(run.number)
