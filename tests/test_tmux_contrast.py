@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_tmux_smoke import ROOT, capture, tmux, wait_for
+from test_tmux_smoke import ROOT, capture, quit_app, tmux, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -69,10 +69,6 @@ def test_v_trains_the_pair_and_the_why_tab_reads_both(tmp_path, width, height, n
         assert "Not solved in 60 steps" in screen and "The gradient reaching t = 1" in screen
         if height >= 40:
             assert "clipping at 0.1 was active on" in screen and "ρ(W_hh) stayed below 1" in screen
-        tmux("send-keys", "-t", session, "q", check=True)
-        deadline = time.monotonic() + 10
-        while tmux("has-session", "-t", session, capture_output=True).returncode == 0:
-            assert time.monotonic() < deadline, "q did not quit"
-            time.sleep(0.1)
+        quit_app(session)
     finally:
         tmux("kill-server", capture_output=True)

@@ -37,6 +37,15 @@ def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"{text!r} never appeared:\n{capture(session)}")
 
 
+def quit_app(session: str) -> None:
+    """Press q and wait for the app (and so the session) to end."""
+    tmux("send-keys", "-t", session, "q", check=True)
+    deadline = time.monotonic() + 10
+    while tmux("has-session", "-t", session, capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "q did not quit"
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("width, height", [(80, 24), (160, 48)])
 def test_keys_start_a_run_and_the_terminal_shows_plots_and_progress(width, height):
     session = f"rnntui-smoke-{width}x{height}-{time.monotonic_ns()}"
@@ -52,10 +61,6 @@ def test_keys_start_a_run_and_the_terminal_shows_plots_and_progress(width, heigh
         assert "loss (log scale)" in screen and "100%" in screen
         assert "•" in screen or any(0x2800 < ord(ch) <= 0x28FF for ch in screen), "no plot glyphs"
         assert "┤" in screen  # plot axes
-        tmux("send-keys", "-t", session, "q", check=True)
-        deadline = time.monotonic() + 10
-        while tmux("has-session", "-t", session, capture_output=True).returncode == 0:
-            assert time.monotonic() < deadline, "q did not quit"
-            time.sleep(0.1)
+        quit_app(session)
     finally:
         tmux("kill-server", capture_output=True)
