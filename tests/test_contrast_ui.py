@@ -145,3 +145,12 @@ def test_a_partner_file_beside_the_presets_own_is_found(tmp_path):
 
     partner = find_partner(load_preset(str(tmp_path / "mine.toml")), [])
     assert partner is not None and partner.name == "theirs" and partner.config.cell == "lstm"
+
+
+async def test_a_preset_file_named_like_a_shipped_preset_is_the_one_loaded():
+    mine = replace(SMOKE, description="my own smoke", contrast="pair-clip")
+    app = RnnTuiApp(mine, [SMOKE, CLIP])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        assert app.preset is mine and [p.name for p in app.presets] == ["smoke", "pair-clip"]
+        assert app.presets[0] is mine

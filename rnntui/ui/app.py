@@ -45,7 +45,11 @@ class RnnTuiApp(App[int]):
         super().__init__()
         self.presets = list(presets) if presets is not None else list_presets()
         self.preset = preset or default_preset(self.presets)
-        if self.preset.name not in {p.name for p in self.presets}:
+        # The preset asked for (a file, maybe named like a shipped one) stands in for its namesake.
+        shipped = [p.name for p in self.presets]
+        if self.preset.name in shipped:
+            self.presets[shipped.index(self.preset.name)] = self.preset
+        else:
             self.presets.append(self.preset)
         self.runs: list[LiveRun] = []
 
