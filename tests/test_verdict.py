@@ -217,3 +217,14 @@ def test_the_headless_summary_ends_with_the_verdict():
     lines = _summary(record, 1.0).splitlines()
     assert lines[0].startswith("finished at step 1/1")
     assert lines[1:] == [f"  - {sentence}" for sentence in verdict(record)] and len(lines) > 2
+
+
+def test_kept_columns_give_the_same_verdict_as_the_record():
+    from rnntui.engine.analysis.verdict import step_columns
+
+    config = ADDING.replace(clip="global_norm")
+    record = record_of(config, norms=(5.0, 0.5, 5e4, 3.0), clipped=(1.0, 0.5, 1.0, 1.0),
+                       probes=[probe(1, [1e-6, 1.0], radius=[0.9]), probe(4, [1e-3, 1.0], radius=[1.1])],
+                       evaluations=[evaluation(4, 0.1)], baseline=1 / 6)
+    assert verdict(record, step_columns(record)) == verdict(record)
+    assert len(verdict(record)) == 6

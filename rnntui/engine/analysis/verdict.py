@@ -13,7 +13,9 @@ NaN is called not finite: neither becomes a ratio.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Mapping, Sequence
+
+import numpy as np
 
 from ..events import ProbeResult
 from ..record import RunRecord
@@ -27,15 +29,29 @@ NOTABLE_GROWTH = 1e3
 # The cell-state path is worth naming when it keeps this many times more of the gradient than h_t.
 CARRIES_MORE = 10.0
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+STEP_COLUMNS = ("step", "grad_norm", "clipped_norm")
+Columns = Mapping[str, np.ndarray]   # anything that gives these columns by name
 
 
-def verdict(record: RunRecord) -> list[str]:
-    """Sentences that interpret the run so far; empty before its first step."""
-    if not record.steps:
-        return [_capitalized(_divergence(record))] if record.status == "diverged" else []
-    sentences = [*_outcome(record), *_gradient_growth(record), *_profile(record), *_memory_path(record),
-                 *_clipping(record), *_spectral_radius(record)]
+def verdict(record: RunRecord, columns: Columns | None = None) -> list[str]:
+    """Sentences that interpret the run so far; empty before its first step.
+
+    ``columns`` are the record's per-step numbers as arrays (``step``, ``grad_norm``,
+    ``clipped_norm``), for a front end that keeps them up to date as the run grows
+    (the lab's plots do); without them they are built from ``record.steps``.
+    """
+    steps = columns if columns is not None else step_columns(record)
+    if not len(steps["step"]):
+        return [_capitalized(_divergence(record, steps))] if record.status == "diverged" else []
+    sentences = [*_outcome(record, steps), *_gradient_growth(record, steps), *_profile(record),
+                 *_memory_path(record), *_clipping(record, steps), *_spectral_radius(record)]
     return [_capitalized(sentence) for sentence in sentences]
+
+
+def step_columns(record: RunRecord) -> dict[str, np.ndarray]:
+    """The per-step numbers the verdict reads, one array each."""
+    rows = record.steps[:]
+    return {name: np.array([getattr(row, name) for row in rows], dtype=float) for name in STEP_COLUMNS}
 
 
 def _capitalized(sentence: str) -> str:
@@ -82,10 +98,10 @@ def percent(part: int, whole: int) -> str:
 # -- outcome -----------------------------------------------------------------------
 
 
-def _outcome(record: RunRecord) -> list[str]:
+def _outcome(record: RunRecord, steps: Columns) -> list[str]:
     sentences = []
     if record.status == "diverged":
-        sentences.append(_divergence(record))
+        sentences.append(_divergence(record, steps))
     if record.success_rule and record.evaluations:
         sentences.append(_success(record))
     elif record.evaluations and record.baseline is None:
@@ -98,23 +114,24 @@ def _outcome(record: RunRecord) -> list[str]:
     return sentences
 
 
-def _divergence(record: RunRecord) -> str:
+def _divergence(record: RunRecord, columns: Columns) -> str:
     at = record.finished_step or record.last_step
     head = f"diverged at step {steps(at)}"
-    if not record.steps:
+    step, norm = columns["step"], columns["grad_norm"]
+    if not len(step):
         return f"{head}: the loss or the gradient was not finite on the first step"
-    first, last = record.steps[0], record.steps[-1]
-    if last.step == first.step:
-        return f"{head}, one step after a gradient norm of {number(last.grad_norm)}"
-    span = last.step - first.step
-    if first.grad_norm == 0:
-        return f"{head} after the gradient norm grew from exactly 0 to {number(last.grad_norm)} in {steps(span)} steps"
-    growth = last.grad_norm / first.grad_norm
+    first, last = float(norm[0]), float(norm[-1])
+    span = int(step[-1] - step[0])
+    if not span:
+        return f"{head}, one step after a gradient norm of {number(last)}"
+    if first == 0:
+        return f"{head} after the gradient norm grew from exactly 0 to {number(last)} in {steps(span)} steps"
+    growth = last / first
     if growth >= 10:
         return (f"{head} after the gradient norm grew {times(growth)} in {steps(span)} steps "
-                f"({number(first.grad_norm)} → {number(last.grad_norm)})")
-    return (f"{head}: the loss overflowed while the gradient norm stayed near "
-            f"{number(last.grad_norm)} (it was {number(first.grad_norm)} at step {steps(first.step)})")
+                f"({number(first)} → {number(last)})")
+    return (f"{head}: the loss overflowed while the gradient norm stayed near {number(last)} "
+            f"(it was {number(first)} at step {steps(int(step[0]))})")
 
 
 def _success(record: RunRecord) -> str:
@@ -156,15 +173,17 @@ def _against_baseline(record: RunRecord, baseline: float) -> str:
             f"{at} it is {number(loss)}, {share} of it")
 
 
-def _gradient_growth(record: RunRecord) -> list[str]:
-    """How far the gradient norm rose from step 1 (the divergence sentence tells it for diverged runs)."""
-    if record.status == "diverged" or len(record.steps) < 2:
+def _gradient_growth(record: RunRecord, columns: Columns) -> list[str]:
+    """How far the gradient norm rose from its first value (a divergence tells it in its own sentence)."""
+    step, norm = columns["step"], columns["grad_norm"]
+    if record.status == "diverged" or len(norm) < 2 or not norm[0] > 0:
         return []
-    first = record.steps[0]
-    peak = max(record.steps, key=lambda s: s.grad_norm if math.isfinite(s.grad_norm) else -1.0)
-    if first.grad_norm > 0 and peak.grad_norm / first.grad_norm >= NOTABLE_GROWTH:
-        return [f"the gradient norm reached {number(peak.grad_norm)} at step {steps(peak.step)}, "
-                f"{times(peak.grad_norm / first.grad_norm)} its value at step {steps(first.step)}"]
+    finite = np.where(np.isfinite(norm), norm, -np.inf)
+    peak = int(np.argmax(finite))
+    growth = float(finite[peak] / norm[0])
+    if growth >= NOTABLE_GROWTH:
+        return [f"the gradient norm reached {number(float(norm[peak]))} at step {steps(int(step[peak]))}, "
+                f"{times(growth)} its value at step {steps(int(step[0]))}"]
     return []
 
 
@@ -263,19 +282,19 @@ def _memory_path(record: RunRecord) -> list[str]:
 # -- clipping and the recurrent matrix ---------------------------------------------
 
 
-def _clipping(record: RunRecord) -> list[str]:
+def _clipping(record: RunRecord, columns: Columns) -> list[str]:
     config = record.config
-    if config.clip == "none":
+    step, norm = columns["step"], columns["grad_norm"]
+    if config.clip == "none" or not len(step):
         return []
-    clipped = [s for s in record.steps if s.clipped_norm < s.grad_norm * (1 - 1e-6)]
-    total = len(record.steps)
-    largest = max(s.grad_norm for s in record.steps)
+    clipped = np.flatnonzero(columns["clipped_norm"] < norm * (1 - 1e-6))
+    total = len(step)
+    largest = float(np.max(norm))
     setting = f"{config.clip.replace('_', ' ')} clipping at {number(config.clip_threshold)}"
-    if not clipped:
-        return [f"{setting} never changed the gradient in {steps(total)} steps "
-                f"(largest norm {number(largest)})"]
+    if not len(clipped):
+        return [f"{setting} never changed the gradient in {steps(total)} steps (largest norm {number(largest)})"]
     return [f"{setting} was active on {percent(len(clipped), total)} of steps ({steps(len(clipped))} of "
-            f"{steps(total)}, the latest at step {steps(clipped[-1].step)}); the largest norm before "
+            f"{steps(total)}, the latest at step {steps(int(step[clipped[-1]]))}); the largest norm before "
             f"clipping was {number(largest)}"]
 
 
