@@ -200,6 +200,8 @@ def test_the_spectral_radius_below_one_per_layer():
 def test_the_trainer_carries_the_tasks_baseline_and_success_rule():
     started = next(train(ADDING))
     assert started.baseline == pytest.approx(1 / 6) and started.success_rule == "mse < 0.01"
+    order = next(train(RunConfig(task="temporal_order", seq_len=10, hidden_size=2, iterations=1, device="cpu")))
+    assert order.baseline == pytest.approx(math.log(4)) and order.success_rule == "accuracy > 0.99"
 
 
 @pytest.mark.parametrize("config", [ADDING, RunConfig(task="latching", seq_len=3, n_samples=8),
