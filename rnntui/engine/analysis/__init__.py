@@ -3,4 +3,5 @@
 - ``landscape``: Pascanu et al.'s one-unit cliff over a (w, b) grid, descent paths
 - ``jacobian``: products of per-step Jacobians against distance
 - ``slices``: the validation loss along directions in weight space
+- ``verdict``: what a run's record says about it, in sentences with numbers
 """
