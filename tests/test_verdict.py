@@ -200,6 +200,7 @@ def test_the_spectral_radius_below_one_per_layer():
 def test_the_trainer_carries_the_tasks_baseline_and_success_rule():
     started = next(train(ADDING))
     assert started.baseline == pytest.approx(1 / 6) and started.success_rule == "mse < 0.01"
+    assert started.output_at == "last"
     order = next(train(RunConfig(task="temporal_order", seq_len=10, hidden_size=2, iterations=1, device="cpu")))
     assert order.baseline == pytest.approx(math.log(4)) and order.success_rule == "accuracy > 0.99"
 
@@ -230,3 +231,19 @@ def test_kept_columns_give_the_same_verdict_as_the_record():
                        evaluations=[evaluation(4, 0.1)], baseline=1 / 6)
     assert verdict(record, step_columns(record)) == verdict(record)
     assert len(verdict(record)) == 5 and "10⁴× its value at step 1" in verdict(record)[1]
+
+
+def test_without_a_criterion_or_baseline_the_metric_is_told():
+    record = record_of(norms=(1.0,) * 1200, evaluations=[evaluation(1200, 8.2, {"mse": 8.2})])
+    assert one(verdict(record), "mse") == "Validation mse is 8.2 at step 1,200"
+
+
+def test_a_loss_at_every_step_is_not_read_as_an_exploding_profile():
+    record = record_of(probes=[probe(1, [22.0, 5.0, 1.0])])
+    record.output_at = "all"
+    sentence = one(verdict(record), "t = 1")
+    assert "22 of that at t = T" in sentence and "exploding" in sentence and "does not show" in sentence
+    assert "an exploding gradient" not in sentence
+    lstm = record_of(ADDING.replace(cell="lstm"), probes=[probe(1, [1e-6, 1.0], cells=[0.5, 1.0])])
+    lstm.output_at = "all"
+    assert one(verdict(lstm), "c_1").endswith("(through h_t: 1e-6)")

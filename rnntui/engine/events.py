@@ -25,6 +25,7 @@ class RunStarted:
     metric_goal: Literal["max", "min"]
     baseline: float | None = None   # the task's memoryless loss (Task.baseline), where it has one
     success_rule: str = ""          # the task's success criterion in words (Task.success_rule)
+    output_at: Literal["last", "all"] = "last"   # where the loss reads the model: the last step, or every step
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class RunRecord:
     metric_goal: str = "max"
     baseline: float | None = None
     success_rule: str = ""
+    output_at: str = "last"
     status: str = "pending"          # pending, running, finished, diverged, stopped
     finished_step: int | None = None
     reason: str = ""
@@ -38,6 +39,7 @@ class RunRecord:
                 self.metric_goal = event.metric_goal
                 self.baseline = event.baseline
                 self.success_rule = event.success_rule
+                self.output_at = event.output_at
                 self.status = "running"
             case StepMetrics():
                 self.steps.append(event)

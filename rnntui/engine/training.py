@@ -120,7 +120,7 @@ def _run(config: RunConfig, task: Task, model: RecurrentModel, validation: Batch
     yield RunStarted(config=config, device=device_label, total_steps=total,
                      steps_per_epoch=0 if task.streaming else task.steps_per_epoch(),
                      metric_name=task.metric_name, metric_goal=task.metric_goal,
-                     baseline=task.baseline(), success_rule=task.success_rule)
+                     baseline=task.baseline(), success_rule=task.success_rule, output_at=task.output_at)
 
     batches = batch_stream(task, torch.Generator().manual_seed(config.seed + BATCH_ORDER_SEED_OFFSET))
     per_epoch = task.steps_per_epoch()

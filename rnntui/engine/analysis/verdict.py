@@ -40,11 +40,11 @@ def verdict(record: RunRecord, columns: Columns | None = None) -> list[str]:
     ``clipped_norm``), for a front end that keeps them up to date as the run grows
     (the lab's plots do); without them they are built from ``record.steps``.
     """
-    steps = columns if columns is not None else step_columns(record)
-    if not len(steps["step"]):
-        return [_capitalized(_divergence(record, steps))] if record.status == "diverged" else []
-    sentences = [*_outcome(record, steps), *_gradient_growth(record, steps), *_profile(record),
-                 *_memory_path(record), *_clipping(record, steps), *_spectral_radius(record)]
+    columns = columns if columns is not None else step_columns(record)
+    if not len(columns["step"]):
+        return [_capitalized(_divergence(record, columns))] if record.status == "diverged" else []
+    sentences = [*_outcome(record, columns), *_gradient_growth(record, columns), *_profile(record),
+                 *_memory_path(record), *_clipping(record, columns), *_spectral_radius(record)]
     return [_capitalized(sentence) for sentence in sentences]
 
 
@@ -76,8 +76,9 @@ def number(value: float, digits: int = 3) -> str:
     return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
 
 
-def steps(count: int) -> str:
-    return f"{count:,}"
+def grouped(count: int) -> str:
+    """``3150`` -> ``3,150``."""
+    return f"{int(count):,}"
 
 
 def times(factor: float) -> str:
@@ -98,17 +99,17 @@ def percent(part: int, whole: int) -> str:
 # -- outcome -----------------------------------------------------------------------
 
 
-def _outcome(record: RunRecord, steps: Columns) -> list[str]:
+def _outcome(record: RunRecord, columns: Columns) -> list[str]:
     sentences = []
     if record.status == "diverged":
-        sentences.append(_divergence(record, steps))
+        sentences.append(_divergence(record, columns))
     if record.success_rule and record.evaluations:
         sentences.append(_success(record))
     elif record.evaluations and record.baseline is None:
         latest = record.evaluations[-1]
         value = latest.metrics.get(record.metric_name)
         if value is not None:
-            sentences.append(f"validation {record.metric_name} is {number(value)} at step {steps(latest.step)}")
+            sentences.append(f"validation {record.metric_name} is {number(value)} at step {grouped(latest.step)}")
     if record.baseline is not None and record.evaluations:
         sentences.append(_against_baseline(record, record.baseline))
     return sentences
@@ -116,7 +117,7 @@ def _outcome(record: RunRecord, steps: Columns) -> list[str]:
 
 def _divergence(record: RunRecord, columns: Columns) -> str:
     at = record.finished_step or record.last_step
-    head = f"diverged at step {steps(at)}"
+    head = f"diverged at step {grouped(at)}"
     step, norm = columns["step"], columns["grad_norm"]
     if not len(step):
         return f"{head}: the loss or the gradient was not finite on the first step"
@@ -125,13 +126,13 @@ def _divergence(record: RunRecord, columns: Columns) -> str:
     if not span:
         return f"{head}, one step after a gradient norm of {number(last)}"
     if first == 0:
-        return f"{head} after the gradient norm grew from exactly 0 to {number(last)} in {steps(span)} steps"
+        return f"{head} after the gradient norm grew from exactly 0 to {number(last)} in {grouped(span)} steps"
     growth = last / first
     if growth >= 10:
-        return (f"{head} after the gradient norm grew {times(growth)} in {steps(span)} steps "
+        return (f"{head} after the gradient norm grew {times(growth)} in {grouped(span)} steps "
                 f"({number(first)} → {number(last)})")
     return (f"{head}: the loss overflowed while the gradient norm stayed near {number(last)} "
-            f"(it was {number(first)} at step {steps(int(step[0]))})")
+            f"(it was {number(first)} at step {grouped(int(step[0]))})")
 
 
 def _success(record: RunRecord) -> str:
@@ -139,25 +140,25 @@ def _success(record: RunRecord) -> str:
     solved = next((e for e in record.evaluations if e.success), None)
     latest = record.evaluations[-1]
     if solved is not None:
-        sentence = f"solved at step {steps(solved.step)} ({rule})"
+        sentence = f"solved at step {grouped(solved.step)} ({rule})"
         if not latest.success:
             value = latest.metrics.get(name, math.nan)
-            sentence += f", but at step {steps(latest.step)} {name} is {number(value)} and no longer meets it"
+            sentence += f", but at step {grouped(latest.step)} {name} is {number(value)} and no longer meets it"
         return sentence
     scored = [e for e in record.evaluations if name in e.metrics and not math.isnan(e.metrics[name])]
     if not scored:
         return f"not solved: no finite validation {name} yet (solving needs {rule})"
     pick = max if record.metric_goal == "max" else min
     best = pick(scored, key=lambda e: e.metrics[name])
-    where = f"the best validation {name} is {number(best.metrics[name])} (step {steps(best.step)})"
+    where = f"the best validation {name} is {number(best.metrics[name])} (step {grouped(best.step)})"
     if record.ended:
-        return f"not solved in {steps(record.finished_step or record.last_step)} steps: {where}; solving needs {rule}"
+        return f"not solved in {grouped(record.finished_step or record.last_step)} steps: {where}; solving needs {rule}"
     return f"not solved yet: {where}; solving needs {rule}"
 
 
 def _against_baseline(record: RunRecord, baseline: float) -> str:
     latest = record.evaluations[-1]
-    loss, at = latest.val_loss, f"at step {steps(latest.step)}"
+    loss, at = latest.val_loss, f"at step {grouped(latest.step)}"
     reference = f"the baseline {number(baseline)} (a predictor without memory)"
     if not math.isfinite(loss) or baseline <= 0:
         return f"the validation loss is {number(loss)} {at}; {reference}"
@@ -169,7 +170,7 @@ def _against_baseline(record: RunRecord, baseline: float) -> str:
         return f"the validation loss {number(loss)} {at} is still at {reference}"
     left = next(e for e in record.evaluations if math.isfinite(e.val_loss) and e.val_loss < low * baseline)
     share = f"{100 * ratio:.0f} %" if ratio >= 0.01 else number(ratio)
-    return (f"the validation loss left {reference} at step {steps(left.step)}; "
+    return (f"the validation loss left {reference} at step {grouped(left.step)}; "
             f"{at} it is {number(loss)}, {share} of it")
 
 
@@ -182,8 +183,8 @@ def _gradient_growth(record: RunRecord, columns: Columns) -> list[str]:
     peak = int(np.argmax(finite))
     growth = float(finite[peak] / norm[0])
     if growth >= NOTABLE_GROWTH:
-        return [f"the gradient norm reached {number(float(norm[peak]))} at step {steps(int(step[peak]))}, "
-                f"{times(growth)} its value at step {steps(int(step[0]))}"]
+        return [f"the gradient norm reached {number(float(norm[peak]))} at step {grouped(int(step[peak]))}, "
+                f"{times(growth)} its value at step {grouped(int(step[0]))}"]
     return []
 
 
@@ -208,7 +209,7 @@ def _reaching(profile: Sequence[float]) -> tuple[float | None, str]:
 def _reach_clause(probe: ProbeResult) -> str:
     """The t = 1 gradient against t = T at one probe."""
     profile = probe.grad_per_timestep
-    at = f"at step {steps(probe.step)}"
+    at = f"at step {grouped(probe.step)}"
     if not _finite_profile(profile):
         bad = sum(not math.isfinite(value) for value in profile)
         return f"{at} ‖∂L/∂h_t‖ is not finite at {bad} of {len(profile)} timesteps"
@@ -226,7 +227,7 @@ def _reach_then_and_now(first: ProbeResult, latest: ProbeResult) -> str:
         (then, reference), (now, now_reference) = _reaching(first.grad_per_timestep), _reaching(latest.grad_per_timestep)
         if then and now and reference == now_reference:
             return (f"the gradient reaching t = 1 is {number(then, 2)} of that at {reference} at step "
-                    f"{steps(first.step)}, {number(now, 2)} at step {steps(latest.step)}")
+                    f"{grouped(first.step)}, {number(now, 2)} at step {grouped(latest.step)}")
     return f"{_reach_clause(first)}; {_reach_clause(latest)}"
 
 
@@ -253,6 +254,9 @@ def _profile(record: RunRecord) -> list[str]:
         return []
     first, latest = probes[0], probes[-1]
     clause = _reach_clause(first) if latest is first else _reach_then_and_now(first, latest)
+    if record.output_at == "all" and _finite_profile(latest.grad_per_timestep):
+        return [f"{clause} (every step has an output, so ‖∂L/∂h_t‖ adds up the losses from t on: "
+                "its slope alone does not show vanishing or exploding)"]
     return [f"{clause}: {_meaning(latest)}"]
 
 
@@ -266,12 +270,14 @@ def _memory_path(record: RunRecord) -> list[str]:
         return []
     through_c, _ = _reaching(cells)
     through_h, _ = _reaching(hidden)
-    at = f"at step {steps(latest.step)}"
+    at = f"at step {grouped(latest.step)}"
     if through_c is None:
         return [f"{at} no gradient flows through the cell state: ‖∂L/∂c_t‖ is exactly 0 at every t"]
     c_text = "exactly 0" if through_c == 0 else f"{number(through_c, 2)} of ‖∂L/∂c_T‖"
     h_text = "no gradient" if through_h is None else ("exactly 0" if through_h == 0 else number(through_h, 2))
     head = f"{at} ‖∂L/∂c_1‖ is {c_text} (through h_t: {h_text})"
+    if record.output_at == "all":   # every step's loss feeds both: the ratios are not a memory test
+        return [head]
     if through_c < WEAK:
         return [f"{head}: the cell state does not carry the gradient to t = 1 either"]
     if through_h and through_c / through_h >= CARRIES_MORE:
@@ -292,9 +298,9 @@ def _clipping(record: RunRecord, columns: Columns) -> list[str]:
     largest = float(np.max(norm))
     setting = f"{config.clip.replace('_', ' ')} clipping at {number(config.clip_threshold)}"
     if not len(clipped):
-        return [f"{setting} never changed the gradient in {steps(total)} steps (largest norm {number(largest)})"]
-    return [f"{setting} was active on {percent(len(clipped), total)} of steps ({steps(len(clipped))} of "
-            f"{steps(total)}, the latest at step {steps(int(step[clipped[-1]]))}); the largest norm before "
+        return [f"{setting} never changed the gradient in {grouped(total)} steps (largest norm {number(largest)})"]
+    return [f"{setting} was active on {percent(len(clipped), total)} of steps ({grouped(len(clipped))} of "
+            f"{grouped(total)}, the latest at step {grouped(int(step[clipped[-1]]))}); the largest norm before "
             f"clipping was {number(largest)}"]
 
 
@@ -315,18 +321,18 @@ def _radius_story(name: str, series: list[tuple[int, float]]) -> str:
     (first_step, first), (last_step, last) = series[0], series[-1]
     broken = next(((s, r) for s, r in series if not math.isfinite(r)), None)
     if broken is not None:
-        return f"{name} is not finite at step {steps(broken[0])}"
+        return f"{name} is not finite at step {grouped(broken[0])}"
     crossings = [(a, b) for a, b in zip(series, series[1:]) if (a[1] < 1) != (b[1] < 1)]
     if not crossings:
         side = "below" if last < 1 else "at or above"
-        span = (f"{number(first)} at step {steps(first_step)}, {number(last)} at step {steps(last_step)}"
-                if last_step != first_step else f"{number(first)} at step {steps(first_step)}")
+        span = (f"{number(first)} at step {grouped(first_step)}, {number(last)} at step {grouped(last_step)}"
+                if last_step != first_step else f"{number(first)} at step {grouped(first_step)}")
         return f"{name} stayed {side} 1: {span}"
     (before_step, before), (after_step, after) = crossings[0]
-    sentence = (f"{name} crossed 1 between steps {steps(before_step)} and {steps(after_step)} "
+    sentence = (f"{name} crossed 1 between steps {grouped(before_step)} and {grouped(after_step)} "
                 f"({number(before)} → {number(after)})")
     if len(crossings) > 1:
         sentence += f"; it crossed 1 {len(crossings)} times in all"
     if last_step != after_step:
-        sentence += f"; {number(last)} at step {steps(last_step)}"
+        sentence += f"; {number(last)} at step {grouped(last_step)}"
     return sentence
