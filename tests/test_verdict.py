@@ -70,7 +70,9 @@ def test_a_vanishing_profile_names_its_ratio_and_what_it_means():
     sentences = verdict(record_of(probes=[probe(1, [3e-8, 1e-4, 0.01, 1.0], reach=1)]))
     sentence = one(sentences, "t = 1")
     assert "3e-8 of that at t = T" in sentence and "can't be learned from" in sentence
-    assert "vanishing" in sentence and "1 steps back" in sentence
+    assert "vanishing" in sentence and "for only 1 step back" in sentence
+    again = one(verdict(record_of(probes=[probe(1, [3e-8, 1e-4, 1e-3, 1.0], reach=0)])), "t = 1")
+    assert "already below 1 % of its peak one step back" in again
 
 
 def test_first_and_latest_probe_are_both_told():

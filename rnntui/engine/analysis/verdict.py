@@ -238,7 +238,8 @@ def _meaning(probe: ProbeResult) -> str:
     ratio, _ = _reaching(profile)
     if ratio is None:
         return "nothing can be learned from the inputs"
-    back = f" (it stays above 1 % of its peak for only {probe.reach} steps back)"
+    back = (" (already below 1 % of its peak one step back)" if probe.reach == 0 else
+            f" (it stays above 1 % of its peak for only {probe.reach} step{'s' if probe.reach > 1 else ''} back)")
     if ratio < FAINT:
         return f"a vanishing gradient, the input at t = 1 can't be learned from{back}"
     if ratio < WEAK:
