@@ -359,12 +359,17 @@ async def test_plots_redraw_after_resize_and_theme_change():
         assert drawn(plot) == first
 
 
-async def test_no_color_is_respected(monkeypatch):
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_no_color_is_respected(monkeypatch, size):
+    """Textual's monochrome filter reads every segment's style: a style-less one crashed it at start."""
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(SMOKE)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         assert app.no_color
+        await pilot.press("s")
+        await finish(pilot, app)
+        assert "▀" in drawn(app.query_one(GradHeatmap))
 
 
 def test_run_app_rejects_an_unknown_preset(capsys):

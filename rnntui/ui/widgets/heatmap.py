@@ -63,7 +63,7 @@ class GradHeatmap(Widget):
         if key != self._key:
             self._key = key
             self._lines = self._build(probes)
-        line = self._lines[y] if y < len(self._lines) else Strip.blank(0)
+        line = self._lines[y] if y < len(self._lines) else Strip.blank(0, self.rich_style)
         return line.crop_extend(0, self.size.width, self.rich_style)
 
     def _text(self, text: str, style: Style | None = None) -> Strip:

@@ -101,7 +101,7 @@ class LivePlot(PlotextPlot):
         if self._drawn is None or self._drawn[0] != self.size:
             self._drawn = (self.size, ansi_strips(self.plot()))
         lines = self._drawn[1]
-        return (lines[y] if y < len(lines) else Strip.blank(0)).crop_extend(0, self.size.width, self.rich_style)
+        return (lines[y] if y < len(lines) else Strip.blank(0, self.rich_style)).crop_extend(0, self.size.width, self.rich_style)
 
     def plot(self) -> str:
         """The current data drawn by plotext at the widget's size and theme, as ANSI text."""
