@@ -59,7 +59,7 @@ async def test_finished_vanilla_run_every_view_passes_through_the_run():
         text = header(screen)
         assert f"copy at step {record.last_step}" in text and "ρ(W_hh) =" in text and "per step" in text
         assert screen.query_one(JacobianPlot).profile is screen.parts["profile"]
-        assert screen.query_one("#inspect-scale", SlicePlot).line[-1] == 1.0   # the ρ = 1 guide
+        assert screen.query_one("#inspect-scale", SlicePlot).slice[-1] == 1.0   # the ρ = 1 guide
         assert screen.query_one(PlaneMap).picture is not None
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..widgets.gridmap import GridMap, GridPicture
 from ..widgets.plots import LivePlot
-from ..widgets.scale import log10_series
+from ..widgets.scale import finite_range, log10_values
 
 if TYPE_CHECKING:
     from rnntui.engine.analysis.jacobian import JacobianProfile
@@ -52,7 +52,7 @@ class JacobianPlot(LivePlot):
         self.plot_log10(plt, [(distance, profile.log10_norm.numpy(), "measured", self.colour("primary")),
                               (distance, profile.log10_reference.numpy(), profile.reference_label,
                                self.colour("warning"))], points)
-        plt.xlabel("distance k = T − t")
+        self.xlabel("distance k = T − t")
 
 
 class SlicePlot(LivePlot):
@@ -61,29 +61,35 @@ class SlicePlot(LivePlot):
     def __init__(self, *, id: str | None = None, waiting: str = "") -> None:
         super().__init__(id=id)
         self.waiting = waiting
-        self.line: tuple | None = None
+        self.slice: tuple | None = None
 
     def show_line(self, xs: Sequence[float], losses: Sequence[float], current: tuple[float, float], title: str,
                   xlabel: str, guide: float | None = None) -> None:
         """``current`` is (x, loss) of the run; ``guide`` draws a vertical line (ρ = 1)."""
-        self.line = (list(xs), list(losses), current, title, xlabel, guide)
+        self.slice = (list(xs), list(losses), current, title, xlabel, guide)
         self.refresh()
 
     def clear(self) -> None:
-        self.line = None
+        self.slice = None
         self.refresh()
 
+    def whole_x(self) -> bool:
+        return False
+
     def draw(self, plt, points: int) -> None:
-        if self.line is None:
+        if self.slice is None:
             plt.title(f"{self.waiting} — computing…")
             return
-        xs, losses, (x0, loss0), title, xlabel, guide = self.line
+        xs, losses, (x0, loss0), title, xlabel, guide = self.slice
         plt.title(title)
-        self.plot_log10(plt, [(xs, log10_series(losses), "", self.colour("primary"))], points)
+        self.plot_log10(plt, [(xs, log10_values(losses), "val loss", self.colour("primary"))], points)
         if guide is not None:
             plt.vline(guide, self.colour("error"))
-        plt.scatter([x0], [float(log10_series([loss0])[0])], color=self.colour("warning"), marker="●")
-        plt.xlabel(xlabel)
+        here = float(log10_values([loss0])[0])
+        if finite_range([np.array([here])]):
+            plt.scatter([x0], [here], color=self.colour("warning"), marker="●")
+            self.add_key("the run", self.colour("warning"), "●")
+        self.xlabel(xlabel)
 
 
 class PlaneMap(GridMap):
@@ -95,7 +101,7 @@ class PlaneMap(GridMap):
             self.picture = None
             self.placeholder = f"random plane: {0 if plane is None else len(plane.betas)}/{total_rows} rows…"
         else:
-            logs = log10_series(plane.losses.numpy().ravel()).reshape(plane.losses.shape)
+            logs = log10_values(plane.losses.numpy().ravel()).reshape(plane.losses.shape)
             finite = logs[np.isfinite(logs)]
             low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
             span = (float(plane.alphas[0]), float(plane.alphas[-1]))

@@ -26,8 +26,8 @@ def marker(path: Trajectory) -> tuple[str, str]:
 
 
 def legend() -> Text:
-    """The fixed loss colour scale."""
-    return colour_bar("1e-6", "0.5")
+    """The fixed loss colour scale (a loss below 1e-6 takes its lowest colour)."""
+    return colour_bar("≤1e-6", "0.5")
 
 
 class CliffMap(GridMap):

@@ -35,11 +35,19 @@ class _SweepPlot(LivePlot):
         order = {value: i for i, value in enumerate(self.values)}
         return sorted((p for p in self.points if p.cell == cell), key=lambda p: order.get(p.value, 0))
 
+    def value_ticks(self) -> bool:
+        """Whether a tick per swept value fits (always for fields that are not numbers)."""
+        room = self.size.width - 8
+        return self.field not in NUMERIC_FIELDS or sum(len(str(v)) + 2 for v in self.values) <= room
+
+    def whole_x(self) -> bool:
+        return not self.value_ticks()
+
     def axes(self, plt) -> None:
-        plt.xlabel(self.field)
-        if self.values and self.field not in NUMERIC_FIELDS:
-            plt.xticks(list(range(len(self.values))), [f"{v:g}" if isinstance(v, float) else str(v)
-                                                       for v in self.values])
+        self.xlabel(self.field)
+        if self.values and self.value_ticks():
+            plt.xticks([self.x(v) for v in self.values], [f"{v:g}" if isinstance(v, float) else str(v)
+                                                          for v in self.values])
         if self.values:
             plt.xlim(min(map(self.x, self.values)), max(map(self.x, self.values)))
 
@@ -56,9 +64,10 @@ class SweepCurvePlot(_SweepPlot):
             xs = [self.x(p.value) for p in curve]
             colour = RUN_COLOURS[i % len(RUN_COLOURS)]
             for sign in (-1, 1):
-                plt.plot(xs, [p.mean + sign * p.std for p in curve], color=self.colour(colour, 0.6),
-                         marker="dot")
-            plt.plot(xs, [p.mean for p in curve], label=cell, color=self.colour(colour), marker="hd")
+                self.line(plt, xs, [p.mean + sign * p.std for p in curve], "", self.colour(colour, 0.6),
+                          points, "dot")
+            self.line(plt, xs, [p.mean for p in curve], cell, self.colour(colour), points, "hd")
+            self.note("dots: ± 1 std")
         if self.metric == "accuracy":
             plt.ylim(0, 1)
         self.axes(plt)
@@ -72,7 +81,7 @@ class SuccessPlot(_SweepPlot):
         for i, cell in enumerate(self.cells):
             curve = [p for p in self.series(cell) if p.success_fraction is not None]
             if curve:
-                plt.plot([self.x(p.value) for p in curve], [p.success_fraction for p in curve], label=cell,
-                         color=self.colour(RUN_COLOURS[i % len(RUN_COLOURS)]), marker="hd")
+                self.line(plt, [self.x(p.value) for p in curve], [p.success_fraction for p in curve], cell,
+                          self.colour(RUN_COLOURS[i % len(RUN_COLOURS)]), points, "hd")
         plt.ylim(0, 1)
         self.axes(plt)

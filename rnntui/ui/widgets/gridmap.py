@@ -14,7 +14,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from .heatmap import COLOUR_MAP, PALETTE, sample, shades
+from .heatmap import COLOUR_MAP, PALETTE, half_block, sample, shades
 
 GUTTER = 7                      # y tick labels on the left
 ARROWS = {(0, 0): "", (1, 0): "→", (-1, 0): "←", (0, 1): "↓", (0, -1): "↑",
@@ -76,8 +76,7 @@ class GridMap(Widget):
             return Text(self.placeholder if picture is None else "", style="bold")
         values = picture.values[::-1]
         cells = values[np.ix_(sample(values.shape[0], 2 * rows), sample(values.shape[1], columns))]
-        colours = [[PALETTE[s] for s in row]
-                   for row in shades(cells, picture.low, max(picture.high - picture.low, 1e-12)).tolist()]
+        indices = shades(cells, picture.low, max(picture.high - picture.low, 1e-12)).tolist()
         overlay = self.overlay(columns, rows)
         (x0, x1), (y0, y1) = picture.x_range, picture.y_range
         text = Text(picture.title[: self.size.width] + "\n", style="bold")
@@ -86,12 +85,12 @@ class GridMap(Widget):
                      picture.y_label if row == rows // 2 else "")
             text.append(f"{label:>{GUTTER - 1}} ")
             for col in range(columns):
-                top, bottom = colours[2 * row][col], colours[2 * row + 1][col]
+                top, bottom = indices[2 * row][col], indices[2 * row + 1][col]
                 if (row, col) in overlay:
                     glyph, colour = overlay[(row, col)]
-                    text.append(glyph, Style(color=colour, bgcolor=top, bold=True))
+                    text.append(glyph, Style(color=colour, bgcolor=PALETTE[top], bold=True))
                 else:
-                    text.append("▀", Style(color=top, bgcolor=bottom))
+                    text.append(*half_block(top, bottom))
             text.append("\n")
         left, right = f"{x0:.3g}", f"{x1:.3g}"
         middle = picture.x_label.center(max(columns - len(left) - len(right), 1))

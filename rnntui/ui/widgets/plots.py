@@ -26,7 +26,8 @@ from textual_plotext import PlotextPlot
 
 from rnntui.engine.record import RunRecord
 
-from .scale import log10_series, log_ticks, thin
+from .scale import (INF_LABEL, ZERO_LABEL, finite_range, finite_runs, log10_values, log_axis, thin,
+                    whole_ticks)
 from .series import StepColumns
 
 RUN_COLOURS = ("primary", "warning", "success", "error")
@@ -63,8 +64,16 @@ def marker_for(xs: Sequence[float]) -> str:
     return "braille" if len(xs) > SPARSE else "dot"
 
 
+def ansi_colour(rgb: tuple[int, int, int]) -> str:
+    return "\x1b[38;2;{};{};{}m".format(*rgb)
+
+
 class LivePlot(PlotextPlot):
-    """Base class: keeps the records it shows and re-plots them on every repaint."""
+    """Base class: keeps the records it shows and re-plots them on every repaint.
+
+    The key (which colour is which series, what a gap or a 0 row means) and the x
+    label share the last line, below the axes, so no legend ever hides the data.
+    """
 
     _drawn: tuple[object, list[Strip]] | None = None   # (size, lines) of the last plot
 
@@ -73,6 +82,10 @@ class LivePlot(PlotextPlot):
         self.records: list[RunRecord] = []
         self.labels: list[str] = []
         self._columns: dict[int, StepColumns] = {}
+        self._key: dict[str, tuple[str, tuple[int, int, int]]] = {}   # label -> (glyph, rgb)
+        self._notes: list[str] = []
+        self._x_label = ""
+        self._x_span: tuple[float, float] | None = None
 
     def show(self, records: Sequence[RunRecord], labels: Sequence[str] = ()) -> None:
         """Plot these runs; ``labels`` name each run in an overlay."""
@@ -107,15 +120,57 @@ class LivePlot(PlotextPlot):
         """The current data drawn by plotext at the widget's size and theme, as ANSI text."""
         plt = self.plt
         plt.clear_figure()
-        self.draw(plt, max(16, self.size.width))  # 2x the width made noisy series 3-6x slower to build
+        self._key, self._notes, self._x_label, self._x_span = {}, [], "", None
         width, height = self.size
-        plt.plotsize(width, height)
-        plt._set_size(width, height)  # as PlotextPlot.render does (textual-plotext issue #5)
+        self.draw(plt, max(16, width))  # 2x the width made noisy series 3-6x slower to build
+        if self.whole_x() and self._x_span is not None:
+            label_width = len(str(int(self._x_span[1]))) + 4
+            ticks = whole_ticks(*self._x_span, max(2, (width - 6) // label_width))
+            if ticks:
+                plt.xticks(ticks, [str(tick) for tick in ticks])
+        plt.plotsize(width, height - 1)
+        plt._set_size(width, height - 1)  # as PlotextPlot.render does (textual-plotext issue #5)
         plt.theme(self._get_plotext_theme_name(self.app.theme))
-        return plt.build()
+        return plt.build().rstrip("\n") + "\n" + self.key_line(width)
 
     def draw(self, plt, points: int) -> None:
         raise NotImplementedError
+
+    def whole_x(self) -> bool:
+        """Whether x holds whole numbers (steps, timesteps, distances): ticks then fall on them."""
+        return True
+
+    def xlabel(self, text: str) -> None:
+        """The x axis name, right-aligned on the key line."""
+        self._x_label = text
+
+    def add_key(self, label: str, rgb: tuple[int, int, int], glyph: str = "──") -> None:
+        if label:
+            self._key.setdefault(label, (glyph, rgb))
+
+    def note(self, text: str) -> None:
+        """A remark for the key line, shown after the series while it fits."""
+        if text not in self._notes:
+            self._notes.append(text)
+
+    def key_line(self, width: int) -> str:
+        """Series colours, then notes, then the x label at the right; what does not fit is dropped."""
+        room = width - (len(self._x_label) + 1 if self._x_label else 0)
+        parts, used = [], 1
+        for label, (glyph, rgb) in self._key.items():
+            if used + len(glyph) + len(label) + 3 > room:
+                break
+            parts.append(f"{ansi_colour(rgb)}{glyph}{RESET} {label}")
+            used += len(glyph) + len(label) + 3
+        muted = ansi_colour(self.colour("foreground", 0.4))
+        for text in self._notes:
+            if used + len(text) + 2 > room:
+                break
+            parts.append(f"{muted}{text}{RESET}")
+            used += len(text) + 2
+        line = " " + "  ".join(parts)
+        gap = max(1, width - used - len(self._x_label)) if self._x_label else 0
+        return line + " " * gap + self._x_label
 
     def set_title(self, plt, *parts: str) -> None:
         """The title: the first part, then each further part that still fits (plotext drops a
@@ -127,28 +182,64 @@ class LivePlot(PlotextPlot):
                 title += f" {part}"
         plt.title(title)
 
+    def widen_x(self, *xs: float) -> None:
+        """Note x values drawn (the whole-number ticks span them all)."""
+        values = [x for x in xs if np.isfinite(x)]
+        if values:
+            low, high = min(values), max(values)
+            self._x_span = (low, high) if self._x_span is None else \
+                (min(self._x_span[0], low), max(self._x_span[1], high))
+
+    def line(self, plt, xs: Sequence[float], ys: Sequence[float], label: str, rgb: tuple[int, int, int],
+             points: int, marker: str | None = None) -> None:
+        """One series as lines through its finite stretches: a NaN (or a 0 / inf on a log axis) is a gap."""
+        marker = marker or marker_for(xs)
+        runs = finite_runs(xs, ys)
+        total = sum(len(x) for x, _ in runs)
+        for run_x, run_y in runs:
+            x, y = thin(run_x, run_y, max(2, points * len(run_x) // max(total, 1)))
+            plt.plot(x, y, color=rgb, marker=marker)
+        xs_array = np.asarray(xs, dtype=float)
+        if xs_array.size:
+            self.widen_x(float(np.nanmin(xs_array)), float(np.nanmax(xs_array)))
+        self.add_key(label, rgb, "•" if marker == "dot" else "──")
+        if np.isnan(np.asarray(ys, dtype=float)).any():
+            self.note("gap: NaN")
+
     def plot_log(self, plt, series: list[tuple[Sequence[float], Sequence[float], str, tuple]],
                  points: int) -> None:
         """Plot ``(xs, ys, label, rgb)`` series on a log10 y axis with ``1eK`` ticks."""
-        self.plot_log10(plt, [(xs, log10_series(ys), label, rgb) for xs, ys, label, rgb in series], points)
+        self.plot_log10(plt, [(xs, log10_values(ys), label, rgb) for xs, ys, label, rgb in series], points)
 
     def plot_log10(self, plt, series: list[tuple[Sequence[float], Sequence[float], str, tuple]],
                    points: int) -> None:
-        """Like :meth:`plot_log` for values already in log10 (so products past float range still plot)."""
-        low, high = np.inf, -np.inf
-        for xs, ys, label, rgb in series:
-            x, y = thin(xs, ys, points)
-            if x:
-                plt.plot(x, y, label=label or None, color=rgb, marker=marker_for(xs))
-                low, high = min(low, min(y)), max(high, max(y))
-        ticks, labels = log_ticks(low, high)
-        if ticks:
-            plt.yticks(ticks, labels)
+        """Like :meth:`plot_log` for values already in log10 (so products past float range still plot).
+
+        -inf (a zero) is drawn on the "0" row below the data and +inf on the "inf" row above,
+        as dots: they are not on the log scale, so no line joins them to the data.
+        """
+        logs = [(xs, np.asarray(ys, dtype=float), label, rgb) for xs, ys, label, rgb in series]
+        axis = log_axis([ys for _, ys, _, _ in logs])
+        for xs, ys, label, rgb in logs:
+            self.line(plt, xs, ys, label, rgb, points)
+            for row, hits in ((axis.zero_row, np.isneginf(ys)), (axis.inf_row, np.isposinf(ys))):
+                if hits.any():
+                    x = np.asarray(xs, dtype=float)[hits]
+                    x = x[np.linspace(0, len(x) - 1, min(len(x), points)).astype(int)]
+                    plt.scatter(x.tolist(), [row] * len(x), color=rgb, marker="dot")
+        if axis.ticks:
+            plt.yticks(axis.ticks, axis.labels)
+        if ZERO_LABEL in axis.labels:
+            self.note("0: exactly zero")
+        if INF_LABEL in axis.labels:
+            self.note("inf: overflow")
 
     def mark_divergence(self, plt) -> None:
         for record in self.records:
             if record.status == "diverged" and record.finished_step:
                 plt.vline(record.finished_step, self.colour("error"))
+                self.add_key("diverged", self.colour("error"), "│")
+                self.widen_x(record.finished_step)
 
     def run_label(self, index: int, what: str) -> str:
         """Series label: plain in a single-run plot, prefixed by the run in an overlay."""
@@ -170,7 +261,7 @@ class LossPlot(LivePlot):
                            self.run_label(i, "val"), self.colour(base if len(self.records) > 1 else "accent")))
         self.plot_log(plt, series, points)
         self.mark_divergence(plt)
-        plt.xlabel("step")
+        self.xlabel("step")
 
 
 class MetricPlot(LivePlot):
@@ -182,7 +273,8 @@ class MetricPlot(LivePlot):
             return
         first = self.records[0]
         lower_is_better = first.metric_goal == "min"
-        self.set_title(plt, f"val {first.metric_name}", "(log scale)" if lower_is_better else "")
+        waiting = "" if any(record.evaluations for record in self.records) else "— no evaluation yet"
+        self.set_title(plt, f"val {first.metric_name}", waiting, "(log scale)" if lower_is_better else "")
         series = []
         for i, record in enumerate(self.records):
             evaluations = record.evaluations[:]
@@ -193,16 +285,13 @@ class MetricPlot(LivePlot):
         if lower_is_better:
             self.plot_log(plt, series, points)
         else:
-            values = []
             for xs, ys, label, rgb in series:
-                x, y = thin(xs, np.asarray(ys, dtype=float), points)
-                if x:
-                    plt.plot(x, y, label=label, color=rgb, marker=marker_for(xs))
-                    values += y
-            if values and 0 <= min(values) and max(values) <= 1:
+                self.line(plt, xs, ys, label, rgb, points)
+            span = finite_range([np.asarray(ys, dtype=float) for _, ys, _, _ in series])
+            if span and 0 <= span[0] and span[1] <= 1:
                 plt.ylim(0, 1)
         self.mark_divergence(plt)
-        plt.xlabel("step")
+        self.xlabel("step")
 
 
 class GradProfilePlot(LivePlot):
@@ -223,7 +312,7 @@ class GradProfilePlot(LivePlot):
         if latest.cell_grad_per_timestep:   # the LSTM's memory path, beside the h path
             series.append((ts, latest.cell_grad_per_timestep, "‖∂L/∂c_t‖", self.colour("secondary")))
         self.plot_log(plt, series, points)
-        plt.xlabel("timestep t")
+        self.xlabel("timestep t")
 
 
 class ClipPlot(LivePlot):
@@ -248,27 +337,30 @@ class ClipPlot(LivePlot):
             self.set_title(plt, "grad norm, no clipping", "(log scale)")
         self.plot_log(plt, series, points)
         self.mark_divergence(plt)
-        plt.xlabel("step")
+        self.xlabel("step")
 
 
 class TaskPlot(LivePlot):
     """The task's own picture: free-running sine vs truth, or recall truth vs prediction."""
+
+    def whole_x(self) -> bool:
+        return False
 
     def draw(self, plt, points: int) -> None:
         views = self.records[0].views if self.records else {}
         if "sine_generation" in views:
             view = views["sine_generation"]
             self.set_title(plt, f"free-running sine vs truth, step {view.step}")
-            plt.plot(list(view.x), list(view.truth), label="truth", color=self.colour("foreground", 0.5),
-                     marker="braille")
-            plt.plot(list(view.x), list(view.prediction), label="generated", color=self.colour("primary"),
-                     marker="braille")
+            self.line(plt, view.x, view.truth, "truth", self.colour("foreground", 0.5), points, "braille")
+            self.line(plt, view.x, view.prediction, "generated", self.colour("primary"), points, "braille")
+            self.xlabel("t")
         elif "recall_scatter" in views:
             view = views["recall_scatter"]
             self.set_title(plt, f"recall: predicted vs true, step {view.step}")
             low, high = min(view.truth), max(view.truth)
-            plt.plot([low, high], [low, high], color=self.colour("foreground", 0.6), marker="braille")
+            self.line(plt, [low, high], [low, high], "y = x", self.colour("foreground", 0.6), points, "braille")
             plt.scatter(list(view.truth), list(view.prediction), color=self.colour("primary"), marker="dot")
-            plt.xlabel("true")
+            self.add_key("predicted", self.colour("primary"), "•")
+            self.xlabel("true")
         else:
             self.set_title(plt, "task view")
