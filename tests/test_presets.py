@@ -9,7 +9,7 @@ import pytest
 from config_strategies import field_and_bad_value
 from hypothesis import given, settings
 
-from rnntui.engine.config import ConfigError
+from rnntui.engine.config import ConfigError, RunConfig
 from rnntui.engine.presets import (list_presets, load_preset, load_preset_file, parse_overrides,
                                    presets_dir)
 
@@ -167,3 +167,60 @@ def test_every_contrast_names_a_shipped_preset_that_points_back_or_onward():
         if preset.contrast:
             assert preset.contrast in presets, f"{preset.name}: contrast {preset.contrast!r} is not a preset"
             assert preset.contrast != preset.name
+
+
+# -- fields a run ignores ------------------------------------------------------------
+@pytest.mark.parametrize("pairs, key, why", [
+    (["num_words=5"], "num_words", "only imdb"),
+    (["momentum=0.9"], "momentum", "adam"),
+    (["iterations=10"], "iterations", "epochs"),
+    (["cell=gru", "forget_bias=1"], "forget_bias", "gru has no forget gate"),
+    (["clip_threshold=2"], "clip_threshold", "clip is none"),
+])
+def test_setting_a_field_the_run_ignores_is_an_error_that_says_why(pairs, key, why):
+    with pytest.raises(ConfigError) as caught:
+        load_preset("smoke").with_overrides(parse_overrides(pairs))
+    assert set(caught.value.errors) == {key} and why in caught.value.errors[key]
+    assert str(caught.value).startswith(f"--set: {key}: this run does not use it")
+
+
+def test_a_field_becomes_settable_with_what_uses_it():
+    config = load_preset("smoke").with_overrides(parse_overrides(["optimizer=sgd", "momentum=0.9"])).config
+    assert (config.optimizer, config.momentum) == ("sgd", 0.9)
+    clip = load_preset("smoke").with_overrides(parse_overrides(["clip=global_norm", "clip_threshold=2"])).config
+    assert clip.clip_threshold == 2.0
+
+
+def test_every_shipped_preset_stays_valid_with_the_rule_on_overrides():
+    """The rule binds what a user sets on top of a preset; each shipped preset still loads and runs as set."""
+    for preset in list_presets():
+        assert preset.with_overrides({}).config == preset.config
+
+
+@pytest.mark.parametrize("task, unused, used", [
+    ("latching", {"iterations", "num_words", "embed_dim", "tbptt"}, {"epochs", "n_samples", "noise", "split"}),
+    ("sine", {"epochs", "n_samples", "noise", "val_fraction", "split"}, {"iterations", "tbptt"}),
+    ("imdb", {"iterations", "noise", "val_fraction", "split", "tbptt"}, {"num_words", "embed_dim", "n_samples"}),
+])
+def test_unused_fields_follow_the_task(task, unused, used):
+    ignored = RunConfig(task=task, seq_len=20).unused_fields()
+    assert unused <= ignored.keys() and not used & ignored.keys()
+    assert all(reason for reason in ignored.values())
+
+
+def test_unused_fields_follow_cell_optimizer_clip_and_init():
+    base = RunConfig()
+    assert {"momentum", "clip_threshold", "init_std"} <= base.unused_fields().keys()
+    assert "forget_bias" not in base.unused_fields()             # lstm has a forget gate
+    tuned = base.replace(cell="rnn_tanh", optimizer="rmsprop", clip="value", init="normal")
+    assert {"forget_bias", "gate_activation"} <= tuned.unused_fields().keys()
+    assert not {"momentum", "clip_threshold", "init_std"} & tuned.unused_fields().keys()
+    assert "single_bias" in base.replace(cell="gru").unused_fields()
+
+
+def test_a_sweep_over_a_field_the_run_ignores_is_refused():
+    from rnntui.engine.sweep import SweepSpec
+
+    with pytest.raises(ConfigError) as caught:
+        SweepSpec(RunConfig(), field="clip_threshold", values=(0.1, 1.0)).runs()
+    assert "clip is none" in caught.value.errors["field"]

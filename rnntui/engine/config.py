@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 TASKS = ("recall", "sine", "latching", "bit_relay", "adding", "copy", "temporal_order", "imdb")
 CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
@@ -99,11 +99,63 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def unused_fields(self) -> dict[str, str]:
+        """The fields this run ignores (its task, cell, optimizer, clipping and init decide), each with why."""
+        return unused_fields({name: getattr(self, name) for name in DECIDING_FIELDS})
+
 
 FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in fields(RunConfig)}
 FIELD_TYPES: dict[str, type] = {f.name: type(f.default) for f in fields(RunConfig)}
 
 STREAMING_TASKS = ("sine", "adding", "copy", "temporal_order")
+NOISY_TASKS = ("latching", "bit_relay")             # the tasks that add Gaussian noise to their inputs
+SPLIT_TASKS = ("recall", "latching", "bit_relay")   # one data set split into train and validation
+DECIDING_FIELDS = ("task", "cell", "optimizer", "clip", "init")
+
+
+def unused_fields(choices: Mapping[str, Any]) -> dict[str, str]:
+    """Which fields a run ignores, and why, from the fields that decide it (``DECIDING_FIELDS``;
+    a missing one takes its default). The form hides these; ``--set`` and presets refuse them."""
+    pick = {name: choices.get(name, FIELDS[name].default) for name in DECIDING_FIELDS}
+    task, cell, optimizer = pick["task"], pick["cell"], pick["optimizer"]
+    streaming = task in STREAMING_TASKS
+    unused: dict[str, str] = {}
+    if streaming:
+        unused["n_samples"] = f"{task} draws fresh sequences every step: its length is iterations"
+        unused["epochs"] = f"{task} draws fresh sequences every step: its length is iterations"
+    else:
+        unused["iterations"] = f"{task} trains on a fixed data set: its length is epochs"
+    if task not in SPLIT_TASKS:
+        why = "imdb validates on its own test reviews" if task == "imdb" else \
+            f"{task} validates on a fixed batch of fresh sequences"
+        unused["val_fraction"] = unused["split"] = why
+    if task not in NOISY_TASKS:
+        unused["noise"] = f"only {' and '.join(NOISY_TASKS)} add input noise"
+    if task != "imdb":
+        unused["num_words"] = unused["embed_dim"] = f"{task} has no words: only imdb embeds tokens"
+    if task != "sine":
+        unused["tbptt"] = "only sine carries the hidden state across iterations"
+    if cell != "lstm":
+        unused["forget_bias"] = f"{cell} has no forget gate"
+    if cell not in ("lstm", "gru"):
+        unused["gate_activation"] = f"{cell} has no gates"
+    if cell == "gru":
+        unused["single_bias"] = "gru keeps its two biases (as Keras' reset_after GRU)"
+    if optimizer == "adam":
+        unused["momentum"] = "adam has no momentum setting (its betas are fixed)"
+    if pick["clip"] == "none":
+        unused["clip_threshold"] = "clip is none"
+    if pick["init"] != "normal":
+        unused["init_std"] = f"only init = normal draws with it (init is {pick['init']})"
+    return unused
+
+
+def refuse_unused(config: RunConfig, names: Iterable[str], source: str | None = None) -> None:
+    """Raise a ConfigError naming each of ``names`` (fields a user set) that ``config`` ignores, and why."""
+    unused = config.unused_fields()
+    errors = {name: f"this run does not use it: {unused[name]}" for name in names if name in unused}
+    if errors:
+        raise ConfigError(errors, source)
 
 
 def describe_allowed(name: str) -> str:

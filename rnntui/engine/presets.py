@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .config import ConfigError, RunConfig, build_config
+from .config import ConfigError, RunConfig, build_config, refuse_unused
 
 DESCRIPTIVE_KEYS = {"name": str, "title": str, "mirrors": str, "description": str, "look_for": str,
                     "contrast": str}
@@ -37,9 +37,12 @@ class Preset:
     contrast: str = ""      # the partner preset: the same task and budget, disease beside cure
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> "Preset":
+        """The preset with some fields changed; setting one the run then ignores is an error saying why."""
         from dataclasses import replace
 
-        return replace(self, config=build_config(overrides, base=self.config, source=source))
+        config = build_config(overrides, base=self.config, source=source)
+        refuse_unused(config, overrides, source)
+        return replace(self, config=config)
 
 
 def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:

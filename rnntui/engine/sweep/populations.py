@@ -71,8 +71,11 @@ class SweepSpec:
     def runs(self) -> list[Run]:
         """Every run, value by value (a chunk holds every repeat of a value); validates the spec."""
         errors = {}
+        unused = self.base.unused_fields()
         if self.field not in SWEEPABLE_FIELDS:
             errors["field"] = f"{self.field!r} cannot be swept; choose one of {', '.join(SWEEPABLE_FIELDS)}"
+        elif self.field in unused:
+            errors["field"] = f"{self.field} is not used by this run: {unused[self.field]}"
         if not self.values:
             errors["values"] = "the grid is empty"
         if not self.cells or any(cell not in CELLS for cell in self.cells):
