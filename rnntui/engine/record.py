@@ -59,6 +59,12 @@ class RunRecord:
         return self.steps[-1].step if self.steps else 0
 
     @property
+    def reached_step(self) -> int:
+        """The step the run got to: where it ended once over (a diverged run ends on the step whose loss
+        overflowed, which recorded no metrics), else the last step recorded."""
+        return self.finished_step if self.ended and self.finished_step is not None else self.last_step
+
+    @property
     def final_evaluation(self) -> Evaluation | None:
         return self.evaluations[-1] if self.evaluations else None
 

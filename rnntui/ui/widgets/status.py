@@ -23,15 +23,14 @@ def describe_state(run: LiveRun | None) -> str:
         return "starting…" if run.state == "pending" else f"{run.label} running"
     if record.ended and record.reason:
         return f"{run.label} {record.reason}"
-    step = record.finished_step if record.ended else record.last_step
-    return f"{run.label} {run.state} at step {step}"
+    return f"{run.label} {run.state} at step {record.reached_step}"
 
 
 def describe_numbers(record: RunRecord | None) -> str:
     """Epoch/step, speed, ETA and device, as room allows."""
     if record is None:
         return ""
-    parts = [f"step {record.last_step}/{record.total_steps or '?'}"]
+    parts = [f"step {record.reached_step}/{record.total_steps or '?'}"]
     last = record.steps[-1] if record.steps else None
     if last is not None and record.steps_per_epoch:
         parts.append(f"epoch {last.epoch:.2f}")
@@ -74,7 +73,7 @@ class StatusBar(Vertical):
             self._shown["numbers"] = numbers
             self.query_one("#run-numbers", Static).update(numbers, layout=False)
         if record is not None and record.total_steps:
-            self.query_one("#progress", ProgressBar).update(total=record.total_steps, progress=record.last_step)
+            self.query_one("#progress", ProgressBar).update(total=record.total_steps, progress=record.reached_step)
         pause = self.query_one("#button-pause", Button)
         wanted = "▶ Resume" if run and run.paused else "⏸ Pause"
         if str(pause.label) != wanted:
