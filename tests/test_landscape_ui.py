@@ -69,7 +69,7 @@ async def test_enter_runs_the_pair_and_the_story_is_measured():
         assert "off map" in text and "clipping ends lower" in text
         drawn = screen.query_one(CliffMap).render().plain
         assert "•" in drawn and "↗" in drawn     # the clipped trail, and where the unclipped path left
-        await press(app, pilot, "x")
+        await press(app, pilot, "backspace")
         assert screen.paths == [] and "Enter descends" in panel(screen)
 
 
@@ -137,7 +137,7 @@ async def test_clip_threshold_and_step_keys_recompute_the_pair_and_shift_arrows_
         screen = await press(app, pilot, "enter", "k")
         assert screen.view.clip == 3.0 and screen.paths[1].clip == 3.0
         assert "clip at ‖g‖ ≤ 3" in panel(screen)
-        await press(app, pilot, "s")
+        await press(app, pilot, "m")
         assert screen.view.steps == 500 and len(screen.paths[0].points) == 501
         cursor = screen.view.cursor
         await press(app, pilot, "shift+right", "shift+up")

@@ -27,8 +27,9 @@ class Host(App):
         super().__init__()
         self.spec, self.control = spec, control
 
-    def on_mount(self) -> None:
-        self.push_screen(SweepScreen(self.spec, self.control))
+    async def on_mount(self) -> None:
+        await self.push_screen(SweepScreen(self.spec, self.control))
+        self.screen.action_start()   # what s does on the plan (tested below)
 
 
 async def wait_for(pilot, condition, tries: int = 400) -> None:
@@ -56,7 +57,8 @@ async def test_curve_fills_in_and_the_sweep_finishes():
             assert all(p.runs == 2 for p in plot.points)
         assert screen.query_one(ProgressBar).progress == 1.0
         assert "finished: 12/12 runs" in status(screen)
-        assert "seq_len over 3 values x 2 cells x 2 repeats" in str(screen.query_one("#sweep-title", Static).render())
+        assert "seq_len over 3 values (3,5,8) × 2 cells (rnn_tanh, lstm) × 2 repeats = 12 runs, each 1 epoch over" \
+            in str(screen.query_one("#sweep-title", Static).render())
         await pilot.press("escape")
         assert not isinstance(app.screen, SweepScreen)
 
@@ -74,18 +76,23 @@ async def test_categorical_field_renders():
 async def test_pause_key_toggles_and_stop_key_ends_a_paused_sweep():
     control = RunControl()
     control.pause()                  # the sweep waits at its first step until told otherwise
-    app = Host(SweepSpec(TINY, values=(3, 5), cells=("lstm",), repeats=2), control)
+    # Long enough (many seconds) that it is still running between the two presses of p.
+    spec = SweepSpec(TINY.replace(epochs=200), values=(3, 5, 8, 10), cells=("lstm", "rnn_tanh"), repeats=30,
+                     backend="torch")
+    app = Host(spec, control)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: screen.started is not None)
         await pilot.press("p")
         assert not control.paused
         await pilot.press("p")
-        assert control.paused
-        await pilot.press("s")
+        assert control.paused and "(paused: p resumes)" in status(screen)
+        await pilot.press("x")
         await wait_for(pilot, lambda: screen.outcome is not None)
-        if screen.outcome.status == "stopped":
-            assert len(screen.results) < 4 and status(screen).startswith("stopped")
+        assert screen.outcome.status == "stopped" and status(screen).startswith("stopped")
+        assert len(screen.results) < spec.repeats * 8
+        await pilot.press("p")
+        assert control.paused     # nothing runs: p does nothing (and says so)
 
 
 async def test_stop_key_on_a_sweep_that_never_ran():
@@ -95,7 +102,7 @@ async def test_stop_key_on_a_sweep_that_never_ran():
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: screen.started is not None)
-        await pilot.press("s")
+        await pilot.press("x")
         await wait_for(pilot, lambda: screen.outcome is not None)
         assert screen.outcome.status == "stopped" and screen.results == []
         assert status(screen).startswith("stopped: 0/4 runs")
@@ -114,13 +121,17 @@ async def test_field_dialog_restarts_the_sweep_over_another_field():
         assert dialog.query_one("#setup-values", Input).value == "1,2,4,8,16"
         dialog.query_one("#setup-values", Input).value = "1,x"
         dialog.query_one("#setup-repeats", Input).value = "1"
-        await pilot.click("#setup-run")
+        await pilot.click("#setup-plan")
         assert app.screen is dialog and "hidden_size" in str(dialog.query_one("#setup-message", Static).render())
         dialog.query_one("#setup-values", Input).value = "1,3"
         dialog.query_one("#setup-values", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is screen and screen.spec.field == "hidden_size"
+        assert screen.outcome is None and not screen.running    # the new plan waits for s
+        assert "hidden_size over 2 values (1,3) × 1 cells (lstm) × 1 repeats = 2 runs" in \
+            str(screen.query_one("#sweep-title", Static).render())
+        await pilot.press("s")
         await wait_for(pilot, lambda: screen.outcome is not None)
         assert sorted(r.value for r in screen.results) == [1, 3]
         assert screen.query_one(SweepCurvePlot).field == "hidden_size"
@@ -168,6 +179,10 @@ async def test_w_opens_a_sweep_of_the_form_and_the_palette_offers_it():
         screen = app.screen
         assert isinstance(screen, SweepScreen)
         assert (screen.spec.preset, screen.spec.field, screen.spec.values) == ("tiny-adding", "seq_len", (2, 4, 8, 16))
+        await pilot.pause(0.3)
+        assert screen.started is None and "= 20 runs, each 3 steps of 4" in \
+            str(screen.query_one("#sweep-title", Static).render())     # the plan: nothing runs before s
+        await pilot.press("s")
         await wait_for(pilot, lambda: screen.outcome is not None)
         assert len(screen.results) == 4 * 5
         await pilot.press("escape")

@@ -188,6 +188,10 @@ async def test_diverged_run_shows_where_exports_and_the_ui_stays_alive(tmp_path,
         record = app.runs[0].record
         assert record.status == "diverged"
         assert f"diverged at step {record.finished_step}" in state_text(app)
+        # One step number: the step that overflowed, in the state, the numbers and the bar alike.
+        assert record.finished_step == record.last_step + 1
+        assert f"step {record.finished_step}/1000" in str(app.query_one("#run-numbers", Static).render())
+        assert app.query_one("#progress").progress == record.finished_step
         assert app.query_one("#run-state").has_class("-diverged")
         await pilot.press("e", "enter")
         await pilot.pause()

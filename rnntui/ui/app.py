@@ -39,7 +39,7 @@ class RnnTuiApp(App[int]):
     COMMANDS = App.COMMANDS | {RnnCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
-    BINDINGS = [Binding("q", "quit", "Quit", id="quit")]
+    BINDINGS = [Binding("q", "quit", "Quit", tooltip="quit (in a text field q is just a letter)", id="quit")]
 
     def __init__(self, preset: Preset | None = None, presets: list[Preset] | None = None) -> None:
         super().__init__()

@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 
 from rnntui.ui.session import LiveRun
 
+from ..screens.help import HelpScreen, help_binding
 from .compute import PLANE_SIDE, Ranges, Snapshot, stages, take_snapshot
 from .plots import JacobianPlot, PlaneMap, SlicePlot, decay_per_step
 
@@ -29,18 +30,40 @@ PARK_SECONDS = 5.0          # how long a just-paused run may take to finish its 
 ZOOM_LIMITS = (1 / 64, 8.0)
 
 
+HELP_INTRO = """\
+Why this run's gradients vanish or explode, measured on its own weights: a copy of the
+model, taken while the run is paused or over, so training and inspection never race."""
+
+HELP_NOTES = """\
+## Reading the views
+- **Jacobian products**: ‖∏ ∂h_j/∂h_{j−1}‖ against the distance k, with the textbook
+  prediction (ρ^k, or the forget gate's product) beside it; the slope is the factor per step.
+- **loss along −∇L**: the validation loss stepping along the gradient, the run marked.
+- **loss as W_hh scales**: against its spectral radius ρ, with ρ = 1 in red.
+- **random plane**: the loss on a filter-normalised random plane through the run (log colour).
+
+Log axes show an exact 0 on a row of its own and infinity on an `inf` row."""
+
+
 class InspectScreen(Screen):
     """Inspects one run; only while it is paused or over, on a copy of its model."""
 
     CSS_PATH = "inspect.tcss"
     BINDINGS = [
-        Binding("r", "recompute", "Recompute", id="inspect.recompute"),
-        Binding("p", "pause", "Pause run", id="inspect.pause"),
-        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", id="inspect.zoom_in"),
-        Binding("minus", "zoom(2.0)", "Zoom out", id="inspect.zoom_out"),
-        Binding("d", "directions", "New plane", id="inspect.directions", show=False),
-        Binding("escape", "app.pop_screen", "Back", id="inspect.back"),
+        Binding("r", "recompute", "Recompute", tooltip="copy the model again and recompute every view",
+                id="inspect.recompute"),
+        Binding("p", "pause", "Pause run", tooltip="pause / resume the run (the views need still weights)",
+                id="inspect.pause"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", tooltip="narrow the gradient slice and plane",
+                id="inspect.zoom_in"),
+        Binding("minus", "zoom(2.0)", "Zoom out", tooltip="widen the gradient slice and plane",
+                id="inspect.zoom_out"),
+        Binding("d", "directions", "New plane", tooltip="a new random plane", id="inspect.directions",
+                show=False),
+        Binding("escape", "app.pop_screen", "Back", tooltip="back to the lab", id="inspect.back"),
+        help_binding("inspect"),
     ]
+    HELP = ("Inspect a run's model", HELP_INTRO, HELP_NOTES)
 
     @dataclass
     class Part(Message):
@@ -93,6 +116,9 @@ class InspectScreen(Screen):
             return
         self.app.lab.action_pause()
         self.action_recompute()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
 
     def action_zoom(self, factor: float) -> None:
         low, high = ZOOM_LIMITS
@@ -168,7 +194,7 @@ class InspectScreen(Screen):
 
     def _show_header(self) -> None:
         run, snap = self.run, self.snapshot
-        state = run.state if run.active else f"{run.record.status} at step {run.record.last_step}"
+        state = run.state if run.active else f"{run.record.status} at step {run.record.reached_step}"
         lines = [f"Run {run.label}: {state}."]
         if snap is not None:
             facts = [f"copy at step {snap.step}", f"val loss {snap.loss:.4g} on {snap.batch.size} of "

@@ -30,7 +30,7 @@ from rnntui.engine.record import RunRecord
 from ..messages import RunEnded, RunUpdated
 from ..screens.confirm import ConfirmDiscard
 from ..screens.export import ExportScreen
-from ..screens.help import HelpScreen
+from ..screens.help import HelpScreen, help_binding
 from ..session import LiveRun
 from ..widgets.form import ExperimentForm
 from ..widgets.heatmap import GradHeatmap
@@ -47,25 +47,76 @@ LIVE_VIEWS = ("status", "plot-loss", "plot-metric", "plot-profile", "heatmap", "
 VIEWS = (*LIVE_VIEWS, "table", "compare")
 
 
+HELP_INTRO = """\
+Pick a preset on the left (or edit any field), press **s** to train it, and watch
+the gradients. Everything runs in the background: keep typing, switching tabs, resizing.
+In a text field, **enter** commits it and **esc** leaves it: the keys below work again."""
+
+HELP_NOTES = """\
+`ctrl+p` opens the command palette: load a preset, start, stop, export, compare, contrast, theme.
+Each screen (sweep, cliff explorer, inspector, dialogs) has its own keys and its own help.
+
+## Reading the plots
+- **loss**: training loss per step (faded) and validation loss, log scale.
+- **metric**: the task's validation metric (accuracy, mse, …).
+- **‖∂L/∂h_t‖ vs t**: how much the loss reaches back to each timestep, for the latest
+  probe; the first probe is faded behind. A line falling steeply to the left is a
+  *vanishing* gradient; one rising without bound is *exploding*.
+- **heatmap**: the same profile for every probe over training (rows t, columns step,
+  log colour). Dark rows at small t are timesteps the network can no longer learn from.
+- **gradient norm**: before and after clipping, with the threshold line.
+- **task view**: generated sine vs the truth, or recall predictions vs true values.
+
+A log axis has no place for 0 or infinity: an exact zero is drawn on its own row
+labelled `0` below the data, an overflow on a row labelled `inf` above it, and a
+NaN leaves a gap. In the heatmap an exact zero is black and dotted, a NaN or
+infinity red. The key under each plot names its lines; a vertical red line marks
+the step where a run diverged.
+
+In the **Runs** tab, press enter on two rows to overlay their curves.
+The **Why** tab says what the newest run shows (both runs after `v`), in sentences with
+numbers from the probes: how much gradient reaches t = 1, clipping, ρ(W_hh), the baseline.
+`p`, `n` and `x` act on both runs of a contrast.
+
+On a small terminal (80×24) the plots stack in one scrolling column: use the mouse
+wheel, or click them and use PgUp/PgDn; `f` hides the experiment pane for more room.
+The form shows the fields the chosen task, cell and optimizer use; the rest are
+folded under *More*. Long presets: lower `epochs` or `iterations` before pressing `s`.
+
+The IMDB presets need the aclImdb data set: start with `rnntui --imdb PATH` (an
+archive or an extracted folder) or set `RNNTUI_IMDB`; without it the run stops with
+the loader's message saying what to do.
+
+Over SSH, set `COLORTERM=truecolor` for full colour; `NO_COLOR=1` turns colour off."""
+
+
 class LabScreen(Screen[None]):
     """Experiment pane on the left, live plots in the centre, status and keys below."""
 
     app: "RnnTuiApp"
     BINDINGS = [
-        Binding("s", "start", "Start", id="start"),
-        Binding("p", "pause", "Pause", id="pause"),
-        Binding("n", "step", "Step", id="step"),
-        Binding("x", "stop", "Stop", id="stop"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("c", "compare", "Compare", id="compare"),
-        Binding("v", "contrast", "Vs", id="contrast", tooltip="train this preset beside its partner"),
-        Binding("l", "focus_presets", "Preset", id="preset", show=False),
-        Binding("f", "toggle_form", "Form", id="form", show=False),
-        Binding("g", "landscape", "Cliffs", id="landscape", show=False),
-        Binding("i", "inspect", "Inspect", id="inspect", show=False),
-        Binding("w", "sweep", "Sweep", id="sweep", show=False),
-        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("s", "start", "Start", tooltip="start a run with the fields on the left", id="start"),
+        Binding("p", "pause", "Pause", tooltip="pause / resume the run", id="pause"),
+        Binding("n", "step", "Step", tooltip="one optimizer step (starts a paused run if none is going)",
+                id="step"),
+        Binding("x", "stop", "Stop", tooltip="stop the run (within a second)", id="stop"),
+        Binding("e", "export", "Export", tooltip="export the selected run as CSV", id="export"),
+        Binding("c", "compare", "Compare", tooltip="overlay two runs' curves (Runs tab)", id="compare"),
+        Binding("v", "contrast", "Vs", id="contrast",
+                tooltip="contrast: train this preset beside its partner (e.g. clipped vs not) and overlay both"),
+        Binding("l", "focus_presets", "Preset", tooltip="open the preset picker (type to search)", id="preset",
+                show=False),
+        Binding("f", "toggle_form", "Form", tooltip="hide / show the experiment pane", id="form", show=False),
+        Binding("g", "landscape", "Cliffs", tooltip="cliff explorer: the loss landscape of a one-unit RNN",
+                id="landscape", show=False),
+        Binding("i", "inspect", "Inspect", tooltip="inspect the selected run's model (paused or finished)",
+                id="inspect", show=False),
+        Binding("w", "sweep", "Sweep", tooltip="plan a sweep of this preset over sequence length (s starts it)",
+                id="sweep", show=False),
+        help_binding("lab"),
     ]
+    HELP = ("rnntui: the lab", HELP_INTRO, HELP_NOTES)
+    AUTO_FOCUS = None   # no field takes the keys at start: s, p, n, ... work at once
     POST_SECONDS = 0.2  # each view redraws at most 5 Hz: plotext builds cost 3-10 ms each
     TICK_SECONDS = 0.025
 
@@ -369,7 +420,7 @@ class LabScreen(Screen[None]):
         self.form.display = not self.form.display
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self))
 
     def action_landscape(self) -> None:
         """Open the cliff explorer (rnntui.ui.landscape) where that module is installed."""

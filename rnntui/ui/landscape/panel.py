@@ -10,8 +10,8 @@ from .cliffmap import CURSOR, legend, marker
 from .view import View
 
 HINT = ("Arrows or a click move +. Enter descends from it with and without clipping (d, c: one "
-        "each; x clears). [ ] step T, + − zoom, shift+arrows pan, 0 resets, r R resolution; "
-        "l learning rate, k clipping threshold, s steps.")
+        "each; backspace clears). [ ] step T, + − zoom, shift+arrows pan, 0 resets, r R resolution; "
+        "l learning rate, k clipping threshold, m steps; ? help.")
 
 
 def _pair(point) -> str:

@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 
 from rnntui.engine.analysis.landscape import Landscape, Trajectory, descend, grid, loss_and_grad
 
+from ..screens.help import HelpScreen, help_binding
 from .cliffmap import CliffMap
 from .panel import describe
 from .view import View
@@ -24,35 +25,54 @@ from .view import View
 PLAIN, CLIPPED = "plain", "clipped"
 
 
+HELP_INTRO = """\
+Pascanu et al.'s Fig. 6, live: the loss of a one-unit RNN x_t = w·σ(x_{t−1}) + b over
+(w, b), and gradient descent from the cursor **+** with and without clipping. Near the
+wall the unclipped gradient throws the path far away; the clipped one steps over."""
+
+HELP_NOTES = """\
+The colour is the loss on a fixed log scale (≤1e-6 … 0.5), so stepping T sharpens the
+walls in place. × marks the unclipped path, • the clipped one; an arrow at the border
+shows where a path left the map. The panel on the right gives the numbers."""
+
+
 class LandscapeScreen(Screen):
     """Loss heatmap of the one-unit system, with a pair of descent paths from the cursor."""
 
     CSS_PATH = "landscape.tcss"
     BINDINGS = [
-        Binding("left_square_bracket", "step_T(-1)", "T−", id="landscape.t_down"),
-        Binding("right_square_bracket", "step_T(1)", "T+", id="landscape.t_up"),
-        Binding("enter", "descend('both')", "Descend", id="landscape.descend"),
-        Binding("d", "descend('plain')", "No clip", id="landscape.plain", show=False),
-        Binding("c", "descend('clipped')", "Clipped", id="landscape.clipped", show=False),
-        Binding("x", "clear", "Clear", id="landscape.clear", show=False),
-        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", id="landscape.zoom_in"),
-        Binding("minus", "zoom(2.0)", "Zoom out", id="landscape.zoom_out"),
-        Binding("r", "resolution(1)", "Finer", id="landscape.finer", show=False),
-        Binding("R", "resolution(-1)", "Coarser", id="landscape.coarser", show=False),
-        Binding("l", "cycle('lr')", "lr", id="landscape.lr", show=False),
-        Binding("k", "cycle('clip')", "Clip at", id="landscape.clip", show=False),
-        Binding("s", "cycle('steps')", "Steps", id="landscape.steps", show=False),
-        Binding("0,home", "reset", "Reset view", id="landscape.reset", show=False),
-        Binding("up", "move(0, 1)", "Up", show=False),
-        Binding("down", "move(0, -1)", "Down", show=False),
-        Binding("left", "move(-1, 0)", "Left", show=False),
-        Binding("right", "move(1, 0)", "Right", show=False),
-        Binding("shift+up", "pan(0, 1)", "Pan up", show=False),
-        Binding("shift+down", "pan(0, -1)", "Pan down", show=False),
-        Binding("shift+left", "pan(-1, 0)", "Pan left", show=False),
-        Binding("shift+right", "pan(1, 0)", "Pan right", show=False),
-        Binding("escape", "app.pop_screen", "Back", id="landscape.back"),
+        Binding("left_square_bracket", "step_T(-1)", "T−", tooltip="shorter sequences T", id="landscape.t_down"),
+        Binding("right_square_bracket", "step_T(1)", "T+", tooltip="longer sequences T", id="landscape.t_up"),
+        Binding("enter", "descend('both')", "Descend",
+                tooltip="descend from + with and without clipping", id="landscape.descend"),
+        Binding("d", "descend('plain')", "No clip", tooltip="add the path without clipping",
+                id="landscape.plain", show=False),
+        Binding("c", "descend('clipped')", "Clipped", tooltip="add the clipped path", id="landscape.clipped",
+                show=False),
+        Binding("backspace,delete", "clear", "Clear", tooltip="clear the paths", id="landscape.clear", show=False),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", tooltip="zoom in", id="landscape.zoom_in"),
+        Binding("minus", "zoom(2.0)", "Zoom out", tooltip="zoom out", id="landscape.zoom_out"),
+        Binding("r", "resolution(1)", "Finer", tooltip="finer grid", id="landscape.finer", show=False),
+        Binding("R", "resolution(-1)", "Coarser", tooltip="coarser grid", id="landscape.coarser", show=False),
+        Binding("l", "cycle('lr')", "lr", tooltip="next descent learning rate", id="landscape.lr", show=False),
+        Binding("k", "cycle('clip')", "Clip at", tooltip="next clipping threshold", id="landscape.clip",
+                show=False),
+        Binding("m", "cycle('steps')", "Steps", tooltip="next number of descent steps", id="landscape.steps",
+                show=False),
+        Binding("0,home", "reset", "Reset view", tooltip="back to the starting ranges", id="landscape.reset",
+                show=False),
+        Binding("up", "move(0, 1)", "Up", tooltip="move + (arrows; a click too)", show=False),
+        Binding("down", "move(0, -1)", "Down", tooltip="move + (arrows; a click too)", show=False),
+        Binding("left", "move(-1, 0)", "Left", tooltip="move + (arrows; a click too)", show=False),
+        Binding("right", "move(1, 0)", "Right", tooltip="move + (arrows; a click too)", show=False),
+        Binding("shift+up", "pan(0, 1)", "Pan up", tooltip="pan the map", show=False),
+        Binding("shift+down", "pan(0, -1)", "Pan down", tooltip="pan the map", show=False),
+        Binding("shift+left", "pan(-1, 0)", "Pan left", tooltip="pan the map", show=False),
+        Binding("shift+right", "pan(1, 0)", "Pan right", tooltip="pan the map", show=False),
+        Binding("escape", "app.pop_screen", "Back", tooltip="back to the lab", id="landscape.back"),
+        help_binding("landscape"),
     ]
+    HELP = ("Cliff explorer", HELP_INTRO, HELP_NOTES)
 
     class GridReady(Message):
         def __init__(self, key: tuple, landscape: Landscape) -> None:
@@ -123,6 +143,9 @@ class LandscapeScreen(Screen):
         wanted = (PLAIN, CLIPPED) if which == "both" else (which,)
         self.kinds = tuple(k for k in (PLAIN, CLIPPED) if k in wanted or k in self.kinds)
         self.compute_paths()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
 
     def action_clear(self) -> None:
         self.start, self.kinds, self.paths = None, (), []

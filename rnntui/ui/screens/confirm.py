@@ -6,13 +6,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
+
+from .help import HelpScreen, help_binding
 
 
 class ConfirmDiscard(ModalScreen[bool]):
     """Dismisses with True to discard the edits, False to keep them."""
 
-    BINDINGS = [Binding("escape,n", "keep", "Keep edits"), Binding("y", "discard", "Discard")]
+    BINDINGS = [
+        Binding("y", "discard", "Discard", tooltip="load the preset; your edits are dropped", id="confirm.discard"),
+        Binding("n,escape", "keep", "Keep edits", tooltip="stay on your edited fields", id="confirm.keep"),
+        help_binding("confirm"),
+    ]
+    HELP = ("Discard your edits?",
+            "You picked another preset while the fields hold edits. Loading it replaces every field.", "")
 
     def __init__(self, preset_title: str) -> None:
         super().__init__()
@@ -24,6 +32,7 @@ class ConfirmDiscard(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Discard (y)", id="discard", variant="warning", compact=True)
                 yield Button("Keep edits (n)", id="keep", compact=True)
+        yield Footer()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "discard")
@@ -33,3 +42,6 @@ class ConfirmDiscard(ModalScreen[bool]):
 
     def action_discard(self) -> None:
         self.dismiss(True)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))

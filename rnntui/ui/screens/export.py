@@ -15,10 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from rnntui.engine.export import ExportError, ExportResult, default_export_path, export_run
 from rnntui.ui.session import LiveRun
+
+from .help import HelpScreen, help_binding
 
 
 class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
@@ -28,7 +30,16 @@ class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
     bound to what it writes; ``what`` names that thing in the prompt.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("enter", "export", "Export", tooltip="write the CSV pair to the path", id="export.write"),
+        Binding("escape", "cancel", "Cancel", tooltip="close without writing", id="export.cancel"),
+        help_binding("export", "f1"),
+    ]
+    HELP = ("Export as CSV",
+            "Writes two files: the path you give (one row per step, evaluations joined in) and a "
+            "`.timesteps.csv` beside it (‖∂L/∂h_t‖ per probe and timestep). Edit the path, then enter.",
+            "If the path cannot be written, the message says why, the same files go to a fallback "
+            "folder so nothing is lost, and the dialog stays open to try another place.")
 
     def __init__(self, what: str, path: Path, write: Callable[[Path], ExportResult]) -> None:
         super().__init__()
@@ -47,20 +58,24 @@ class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", id="export", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
+        yield Footer()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "export":
-            self.export()
+            self.action_export()
         else:
             self.dismiss(None)
 
     def on_input_submitted(self) -> None:
-        self.export()
+        self.action_export()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def export(self) -> None:
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
+    def action_export(self) -> None:
         message = self.query_one("#export-message", Static)
         text = self.query_one("#export-path", Input).value.strip()
         if not text:

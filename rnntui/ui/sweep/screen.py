@@ -1,7 +1,8 @@
-"""The sweep screen: a sweep runs in a thread worker; its events fill the plots as they land.
+"""The sweep screen: plan a sweep, start it with ``s``, and watch its events fill the plots.
 
-``f`` picks another field, grid, cells or repeats and starts over; ``e``
-exports what has landed so far as the two sweep CSVs.
+It opens on the plan (what will run, how many runs) and trains nothing until
+``s``; ``f`` picks another field, grid, cells or repeats; ``e`` exports what
+has landed as the two sweep CSVs. The sweep runs in a thread worker.
 """
 
 from __future__ import annotations
@@ -26,8 +27,24 @@ from rnntui.engine.sweep import (SweepEvent, SweepFinished, SweepPointResult, Sw
 from rnntui.formatting import format_duration
 
 from ..screens.export import ExportScreen
+from ..screens.help import HelpScreen, help_binding
 from .plots import SuccessPlot, SweepCurvePlot
-from .setup import SweepSetup
+from .setup import SweepSetup, describe_plan
+
+READY = "ready: s starts it, f changes the grid"
+HELP_INTRO = """\
+Many short runs of the lab's preset: one field swept over a grid of values, for each
+cell, with several seeds (repeat r uses seed + r). The screen opens on the **plan**
+(what will run, and how many runs) and trains nothing until you press **s**."""
+
+HELP_NOTES = """\
+## Reading the plots
+- **final val metric**: mean over the repeats of each value, one line per cell; the
+  faint dots are ± 1 standard deviation.
+- **success fraction**: the share of runs that met the task's success criterion.
+
+The bar shows the share of the training work done; runs land a population at a time,
+so the count of finished runs can lag behind it. The ETA comes from the work done so far."""
 
 
 class SweepScreen(Screen):
@@ -35,12 +52,17 @@ class SweepScreen(Screen):
 
     CSS_PATH = "sweep.tcss"
     BINDINGS = [
-        Binding("p", "pause", "Pause/resume", id="sweep.pause"),
-        Binding("s", "stop", "Stop", id="sweep.stop"),
-        Binding("f", "setup", "Field…", id="sweep.setup"),
-        Binding("e", "export", "Export", id="sweep.export"),
-        Binding("escape", "back", "Back", id="sweep.back"),
+        Binding("s", "start", "Start", tooltip="start the planned sweep (again, once it is over)",
+                id="sweep.start"),
+        Binding("p", "pause", "Pause", tooltip="pause / resume the sweep", id="sweep.pause"),
+        Binding("x", "stop", "Stop", tooltip="stop the sweep (what has landed stays)", id="sweep.stop"),
+        Binding("f", "setup", "Field…", tooltip="change the field, values, cells or repeats",
+                id="sweep.setup"),
+        Binding("e", "export", "Export", tooltip="export the runs that have landed as CSV", id="sweep.export"),
+        Binding("escape", "back", "Back", tooltip="stop the sweep and go back to the lab", id="sweep.back"),
+        help_binding("sweep"),
     ]
+    HELP = ("Sweep", HELP_INTRO, HELP_NOTES)
 
     @dataclass
     class Update(Message):
@@ -55,6 +77,7 @@ class SweepScreen(Screen):
         self.spec = spec
         self.control = control or RunControl()
         self.generation = 0
+        self.running = False
         self._reset()
 
     def _reset(self) -> None:
@@ -64,16 +87,16 @@ class SweepScreen(Screen):
         self.outcome: SweepFinished | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(f"sweep {self.spec.preset}: {self.spec.field}", id="sweep-title")
+        yield Static(self.plan_text(), id="sweep-title")
         with Horizontal(id="sweep-plots"):
             yield SweepCurvePlot(id="sweep-curve")
             yield SuccessPlot(id="sweep-success")
         yield ProgressBar(total=1.0, show_eta=False, id="sweep-progress")
-        yield Static("starting...", id="sweep-status")
+        yield Static(READY, id="sweep-status")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.run_sweep(self.generation, self.spec, self.control)
+    def plan_text(self) -> str:
+        return f"sweep {self.spec.preset}: {describe_plan(self.spec)}"
 
     @work(thread=True, exclusive=True, group="sweep")
     def run_sweep(self, generation: int, spec: SweepSpec, control: RunControl) -> None:
@@ -83,33 +106,46 @@ class SweepScreen(Screen):
         except (ValueError, RuntimeError) as exc:   # bad spec, task set-up, kernel unavailable
             self.post_message(self.Update(generation, None, str(exc)))
 
-    def restart(self, spec: SweepSpec | None) -> None:
-        """Stop the running sweep and start ``spec`` from scratch (None: keep going as before)."""
-        if spec is None:
-            return
-        self.control.stop()
-        self.spec, self.control = spec, RunControl()
-        self.generation += 1
+    def _clear(self, status: str) -> None:
         self._reset()
         for plot in self.plots():
             plot.show_curve([])
         self.query_one(ProgressBar).update(progress=0.0)
-        self.query_one("#sweep-title", Static).update(f"sweep {spec.preset}: {spec.field}")
-        self.query_one("#sweep-status", Static).update("starting...")
-        self.run_sweep(self.generation, spec, self.control)
+        self.query_one("#sweep-status", Static).update(status)
+
+    def action_start(self) -> None:
+        """Start the plan (afresh once a sweep has run)."""
+        if self.running:
+            self.notify("The sweep is running: x stops it.")
+            return
+        if self.generation:
+            self.control = RunControl()
+        self.generation += 1
+        self.running = True
+        self._clear("starting…")
+        self.run_sweep(self.generation, self.spec, self.control)
+
+    def replan(self, spec: SweepSpec | None) -> None:
+        """Stop what runs and show ``spec``'s plan, ready for s (None: the dialog was cancelled)."""
+        if spec is None:
+            return
+        self.control.stop()
+        self.spec, self.control, self.running = spec, RunControl(), False
+        self.generation += 1
+        self._clear(READY)
+        self.query_one("#sweep-title", Static).update(self.plan_text())
 
     def on_sweep_screen_update(self, message: Update) -> None:
         if message.generation != self.generation:     # a stopped sweep's last words
             return
         event = message.event
         if event is None:
+            self.running = False
             self.query_one("#sweep-status", Static).update(f"sweep failed: {message.failure}")
             return
         if isinstance(event, SweepStarted):
             self.started = event
-            self.query_one("#sweep-title", Static).update(
-                f"sweep {event.preset}: {event.field} over {len(event.values)} values x {len(event.cells)} cells "
-                f"x {event.repeats} repeats = {event.total_runs} runs, on {event.backend}")
+            self.query_one("#sweep-title", Static).update(f"{self.plan_text()}, on {event.backend}")
             for plot in self.plots():
                 plot.configure(event.field, event.values, event.cells, event.metric_name)
         elif isinstance(event, SweepPointResult):
@@ -119,7 +155,7 @@ class SweepScreen(Screen):
             self.query_one(ProgressBar).update(progress=event.fraction)
             self.redraw()
         elif isinstance(event, SweepFinished):
-            self.outcome = event
+            self.outcome, self.running = event, False
             self.redraw()
         self.query_one("#sweep-status", Static).update(self.status_text())
 
@@ -138,20 +174,29 @@ class SweepScreen(Screen):
             return (f"{self.outcome.status}: {len(self.results)}/{total} runs in "
                     f"{format_duration(self.outcome.elapsed)}. {self.outcome.message}").strip()
         if self.latest is None:
-            return f"{len(self.results)}/{total} runs"
-        paused = "  (paused)" if self.control.paused else ""
-        return (f"{len(self.results)}/{total} runs  elapsed {format_duration(self.latest.elapsed)}  "
-                f"ETA {format_duration(self.latest.eta)}{paused}")
+            return f"starting: 0/{total} runs finished"
+        paused = "  (paused: p resumes)" if self.control.paused else ""
+        return (f"{len(self.results)}/{total} runs finished, {self.latest.fraction:.0%} of the training done  "
+                f"elapsed {format_duration(self.latest.elapsed)}  ETA {format_duration(self.latest.eta)}{paused}")
 
     def action_pause(self) -> None:
+        if not self.running:
+            self.notify("No sweep is running: s starts it.")
+            return
         (self.control.resume if self.control.paused else self.control.pause)()
         self.query_one("#sweep-status", Static).update(self.status_text())
 
     def action_stop(self) -> None:
+        if not self.running:
+            self.notify("No sweep is running.")
+            return
         self.control.stop()
 
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
     def action_setup(self) -> None:
-        self.app.push_screen(SweepSetup(self.spec), self.restart)
+        self.app.push_screen(SweepSetup(self.spec), self.replan)
 
     def action_export(self) -> None:
         """Both CSVs of the runs that have landed (all of them once the sweep is over)."""

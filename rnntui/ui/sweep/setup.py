@@ -12,11 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from rnntui.engine.config import INITS, ConfigError, RunConfig, parse_value
+from rnntui.engine.config import INITS, STREAMING_TASKS, ConfigError, RunConfig, parse_value
 from rnntui.engine.sweep import SweepSpec
 from rnntui.engine.sweep import DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
+
+from ..screens.help import HelpScreen, help_binding
 
 LENGTH_FACTORS = (0.25, 0.5, 1, 2)
 OTHER_REPEATS = 5
@@ -32,6 +34,19 @@ def default_spec(config: RunConfig, preset: str) -> SweepSpec:
         return SweepSpec(config, values=values, cells=cells, repeats=LATCHING_REPEATS, preset=preset)
     lengths = tuple(sorted({max(2, round(config.seq_len * factor)) for factor in LENGTH_FACTORS}))
     return SweepSpec(config, values=lengths, cells=cells, repeats=OTHER_REPEATS, preset=preset)
+
+
+def describe_plan(spec: SweepSpec) -> str:
+    """What a sweep will run, before it runs: the grid, the run count and each run's budget."""
+    values, cells, repeats = spec.values, spec.cells, spec.repeats
+    total = len(values) * len(cells) * repeats
+    grid = _text(values) if len(values) <= 6 else f"{_text(values[:3])},…,{_text(values[-1:])}"
+    config = spec.base
+    budget = (f"{config.iterations:,} step{'s' * (config.iterations != 1)} of {config.batch_size}"
+              if config.task in STREAMING_TASKS else
+              f"{config.epochs:,} epoch{'s' * (config.epochs != 1)} over {config.n_samples:,} sequences")
+    return (f"{spec.field} over {len(values)} values ({grid}) × {len(cells)} cells ({', '.join(cells)}) "
+            f"× {repeats} repeats = {total:,} runs, each {budget}")
 
 
 def _text(values) -> str:
@@ -52,7 +67,16 @@ class SweepSetup(ModalScreen[SweepSpec | None]):
     SweepSetup .setup-row Input, SweepSetup .setup-row Select { width: 1fr; }
     SweepSetup #setup-message { color: $error; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("enter", "submit", "Plan", tooltip="check the grid and show its plan (s there starts it)",
+                id="setup.plan"),
+        Binding("escape", "cancel", "Cancel", tooltip="keep the sweep as it was", id="setup.cancel"),
+        help_binding("setup", "f1"),
+    ]
+    HELP = ("Sweep: field, values, cells, repeats",
+            "Pick the field to sweep and type its values, the cells and the repeats, comma separated. "
+            "Nothing runs from here: the sweep screen shows the plan, and **s** there starts it.",
+            "A value the field does not accept is named in red under the boxes.")
 
     def __init__(self, spec: SweepSpec) -> None:
         super().__init__()
@@ -73,8 +97,9 @@ class SweepSetup(ModalScreen[SweepSpec | None]):
                     yield Input(value, id=f"setup-{name}", compact=True)
             yield Static("", id="setup-message")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Run", id="setup-run", variant="primary", compact=True)
+                yield Button("Plan", id="setup-plan", variant="primary", compact=True)
                 yield Button("Cancel", id="setup-cancel", compact=True)
+        yield Footer()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         field = str(event.value)
@@ -82,18 +107,21 @@ class SweepSetup(ModalScreen[SweepSpec | None]):
         self.query_one("#setup-values", Input).value = _text(values)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "setup-run":
-            self.submit()
+        if event.button.id == "setup-plan":
+            self.action_submit()
         else:
             self.dismiss(None)
 
     def on_input_submitted(self) -> None:
-        self.submit()
+        self.action_submit()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def submit(self) -> None:
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
+    def action_submit(self) -> None:
         """Build and validate the spec; a problem stays on screen in red."""
         field = str(self.query_one("#setup-field", Select).value)
         try:
