@@ -1,7 +1,9 @@
-"""The experiment pane: a preset picker, then every RunConfig field as a widget.
+"""The experiment pane: a preset picker, then the RunConfig fields the chosen run uses.
 
 Values are validated by the engine's own ``build_config`` on every change,
-so the message shown under a field is exactly what the CLI would print.
+so the message shown under a field is exactly what the CLI would print. Which
+fields a run uses is the engine's answer too (``RunConfig.unused_fields``):
+the others are hidden, and the rarely changed ones are folded under *More*.
 """
 
 from __future__ import annotations
@@ -9,19 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static, Switch
+from textual.widgets import Collapsible, Input, Label, Select, Static, Switch
 
-from rnntui.engine.config import (FIELD_TYPES, FIELDS, ConfigError, RunConfig, build_config,
-                                  describe_allowed, parse_value)
+from rnntui.engine.config import (DECIDING_FIELDS, FIELD_TYPES, FIELDS, ConfigError, RunConfig, build_config,
+                                  describe_allowed, parse_value, unused_fields)
 from rnntui.engine.presets import Preset
 
 # The first field of each group of RunConfig (its own comments group it the same way).
 GROUP_STARTS = {"task": "Task", "cell": "Model", "optimizer": "Training", "seed": "Run"}
+# Fields most runs leave alone: folded under "More" (its title counts those the preset changes).
+ADVANCED = ("reverse", "val_fraction", "split", "forget_bias", "single_bias", "gate_activation", "input_dropout",
+            "device", "probe_every", "eval_every")
 
 
 def shown(value: Any) -> str:
@@ -34,13 +41,22 @@ def on_off(value: bool) -> str:
     return "on" if value else "off"
 
 
+def picker_prompt(preset: Preset) -> Text:
+    """A preset in the picker: its name (what the CLI and the palette call it) and its title, both searchable."""
+    return Text.assemble((preset.name, "bold"), "  ", (preset.title, "dim"))
+
+
 class FieldInput(Input):
-    """An Input whose typing repaints only itself.
+    """An Input whose typing repaints only itself; enter commits the value and leaves the field.
 
     Textual's Input keeps its text width in ``virtual_size``, a layout reactive, so
     every key re-laid-out the whole screen (~160 widgets: 8 ms idle, 20-60 ms while a
     run trains). A field's box never follows its text, so the width is stored quietly.
+    This overrides Textual's private ``_watch_value``: tests/test_form.py fails if
+    Textual renames it or stops re-laying-out plain Inputs.
     """
+
+    BINDINGS = [Binding("enter", "submit", "Commit", tooltip="commit the value and leave the field")]
 
     def _watch_value(self, value: str) -> None:
         self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
@@ -48,7 +64,9 @@ class FieldInput(Input):
 
 
 class ExperimentForm(VerticalScroll):
-    """Preset picker plus one widget per config field; errors shown at the field."""
+    """Preset picker plus one widget per config field the run uses; errors shown at the field."""
+
+    BINDINGS = [Binding("escape", "leave_field", "Done", tooltip="leave the field: the run keys work again")]
 
     @dataclass
     class Changed(Message):
@@ -71,22 +89,30 @@ class ExperimentForm(VerticalScroll):
         self.errors: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield Select([(preset.title, preset.name) for preset in self.presets.values()],
+        yield Select([(picker_prompt(preset), preset.name) for preset in self.presets.values()],
                      prompt="preset", allow_blank=False, value=self.initial.name, compact=True, id="preset")
         yield Static("", id="preset-description")
-        for name, spec in FIELDS.items():
+        for name in FIELDS:
             if name in GROUP_STARTS:
                 yield Static(GROUP_STARTS[name], classes="group")
-            tip = f"{spec.metadata['help']} ({describe_allowed(name)})"
-            with Horizontal(classes="field"):
-                label = Label(name)
-                label.tooltip = tip
-                yield label
-                value = getattr(self.initial.config, name)
-                yield self._editor(name, tip, value)
-                if FIELD_TYPES[name] is bool:
-                    yield Static(on_off(value), id=f"state-{name}", classes="switch-state")
-            yield Static("", id=f"error-{name}", classes="field-error")
+            if name not in ADVANCED:
+                yield from self._row(name)
+        with Collapsible(title="More settings", collapsed=True, id="advanced"):
+            for name in ADVANCED:
+                yield from self._row(name)
+
+    def _row(self, name: str) -> ComposeResult:
+        """A field's label, editor (and on/off word for a switch), and the line for its error."""
+        tip = f"{FIELDS[name].metadata['help']} ({describe_allowed(name)})"
+        with Horizontal(classes="field", id=f"row-{name}"):
+            label = Label(name)
+            label.tooltip = tip
+            yield label
+            value = getattr(self.initial.config, name)
+            yield self._editor(name, tip, value)
+            if FIELD_TYPES[name] is bool:
+                yield Static(on_off(value), id=f"state-{name}", classes="switch-state")
+        yield Static("", id=f"error-{name}", classes="field-error")
 
     @staticmethod
     def _editor(name: str, tip: str, value: Any):
@@ -103,7 +129,7 @@ class ExperimentForm(VerticalScroll):
         return self.query_one(f"#field-{name}")
 
     def load(self, preset: Preset) -> None:
-        """Show a preset's values in every field."""
+        """Show a preset's values in every field; *More*'s title counts the folded ones it changes."""
         self.preset = preset
         self.query_one("#preset", Select).value = preset.name
         self.query_one("#preset-description", Static).update(preset.description)
@@ -111,7 +137,22 @@ class ExperimentForm(VerticalScroll):
             value = getattr(preset.config, name)
             editor = self.editor(name)
             editor.value = value if not isinstance(editor, Input) else shown(value)
+        ignored = preset.config.unused_fields()
+        changed = [name for name in ADVANCED
+                   if name not in ignored and getattr(preset.config, name) != FIELDS[name].default]
+        self.query_one("#advanced", Collapsible).title = \
+            f"More settings · {len(changed)} set by the preset" if changed else "More settings"
         self.validate()
+        self.show_used_fields()
+
+    def show_used_fields(self) -> None:
+        """Show the rows of the fields this run uses (and of any field holding an error)."""
+        unused = unused_fields({name: self.editor(name).value for name in DECIDING_FIELDS})
+        for name in FIELDS:
+            row = self.query_one(f"#row-{name}")
+            wanted = name not in unused or name in self.errors
+            if row.display != wanted:
+                row.display = wanted
 
     def values(self) -> dict[str, Any]:
         return {name: self.editor(name).value for name in FIELDS}
@@ -156,7 +197,10 @@ class ExperimentForm(VerticalScroll):
             label.update(message)
             label.display = bool(message)
             self.editor(name).set_class(bool(message), "-invalid")
+        fields_changed = set(errors) != set(self.errors)
         self.errors = errors
+        if fields_changed:   # a hidden field with an error must show
+            self.show_used_fields()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -165,10 +209,25 @@ class ExperimentForm(VerticalScroll):
                 self.post_message(self.PresetRequested(str(event.value)))
         else:
             self.validate()
+            self.show_used_fields()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.validate()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter commits the field (its value is already checked) and gives the keys back to the screen."""
+        event.stop()
+        self.screen.set_focus(None)
+
+    def action_leave_field(self) -> None:
+        self.screen.set_focus(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape leaves a text field (elsewhere in the pane the run keys already work)."""
+        if action == "leave_field":
+            return isinstance(self.screen.focused, Input)
+        return True
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
