@@ -30,10 +30,10 @@ class RnnCommands(Provider):
             ("Inspect model", lab.action_inspect,
              "Jacobian products and loss slices of the selected run (paused or finished)"),
             ("Sweep this preset over sequence length", lab.action_sweep,
-             "success vs T over many seeds, per cell; f in the sweep picks another field"),
+             "plan success vs T over many seeds, per cell (s starts it; f picks another field)"),
         ]
         for preset in app.presets:
-            entries.append((f"Load preset: {preset.title}", partial(lab.request_preset, preset.name),
+            entries.append((f"Load preset: {preset.name} — {preset.title}", partial(lab.request_preset, preset.name),
                             preset.description))
         return entries
 
