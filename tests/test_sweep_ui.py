@@ -129,7 +129,7 @@ async def test_field_dialog_restarts_the_sweep_over_another_field():
         await pilot.pause()
         assert app.screen is screen and screen.spec.field == "hidden_size"
         assert screen.outcome is None and not screen.running    # the new plan waits for s
-        assert "hidden_size over 2 values (1,3) × 1 cells (lstm) × 1 repeats = 2 runs" in \
+        assert "hidden_size over 2 values (1,3) × 1 cell (lstm) × 1 repeat = 2 runs" in \
             str(screen.query_one("#sweep-title", Static).render())
         await pilot.press("s")
         await wait_for(pilot, lambda: screen.outcome is not None)

@@ -116,7 +116,7 @@ class LabScreen(Screen[None]):
         help_binding("lab"),
     ]
     HELP = ("rnntui: the lab", HELP_INTRO, HELP_NOTES)
-    AUTO_FOCUS = None   # no field takes the keys at start: s, p, n, ... work at once
+    AUTO_FOCUS = ""   # no field takes the keys at start (None would mean the app's "*")
     POST_SECONDS = 0.2  # each view redraws at most 5 Hz: plotext builds cost 3-10 ms each
     TICK_SECONDS = 0.025
 

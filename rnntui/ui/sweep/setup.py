@@ -36,17 +36,20 @@ def default_spec(config: RunConfig, preset: str) -> SweepSpec:
     return SweepSpec(config, values=lengths, cells=cells, repeats=OTHER_REPEATS, preset=preset)
 
 
+def count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'s' * (number != 1)}"
+
+
 def describe_plan(spec: SweepSpec) -> str:
     """What a sweep will run, before it runs: the grid, the run count and each run's budget."""
     values, cells, repeats = spec.values, spec.cells, spec.repeats
-    total = len(values) * len(cells) * repeats
     grid = _text(values) if len(values) <= 6 else f"{_text(values[:3])},…,{_text(values[-1:])}"
     config = spec.base
-    budget = (f"{config.iterations:,} step{'s' * (config.iterations != 1)} of {config.batch_size}"
-              if config.task in STREAMING_TASKS else
-              f"{config.epochs:,} epoch{'s' * (config.epochs != 1)} over {config.n_samples:,} sequences")
-    return (f"{spec.field} over {len(values)} values ({grid}) × {len(cells)} cells ({', '.join(cells)}) "
-            f"× {repeats} repeats = {total:,} runs, each {budget}")
+    budget = (f"{count(config.iterations, 'step')} of {config.batch_size}" if config.task in STREAMING_TASKS
+              else f"{count(config.epochs, 'epoch')} over {count(config.n_samples, 'sequence')}")
+    return (f"{spec.field} over {count(len(values), 'value')} ({grid}) × {count(len(cells), 'cell')} "
+            f"({', '.join(cells)}) × {count(repeats, 'repeat')} = {count(len(values) * len(cells) * repeats, 'run')}"
+            f", each {budget}")
 
 
 def _text(values) -> str:

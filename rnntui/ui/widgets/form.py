@@ -67,6 +67,7 @@ class ExperimentForm(VerticalScroll):
     """Preset picker plus one widget per config field the run uses; errors shown at the field."""
 
     BINDINGS = [Binding("escape", "leave_field", "Done", tooltip="leave the field: the run keys work again")]
+    can_focus = False   # tab goes from field to field (each scrolls into view); the wheel scrolls the pane
 
     @dataclass
     class Changed(Message):
