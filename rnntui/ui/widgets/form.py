@@ -142,7 +142,7 @@ class ExperimentForm(VerticalScroll):
         changed = [name for name in ADVANCED
                    if name not in ignored and getattr(preset.config, name) != FIELDS[name].default]
         self.query_one("#advanced", Collapsible).title = \
-            f"More settings · {len(changed)} set by the preset" if changed else "More settings"
+            f"More ({len(changed)} set by the preset)" if changed else "More settings"
         self.validate()
         self.show_used_fields()
 
