@@ -98,31 +98,20 @@ async def test_the_sweep_screen_has_its_own_keys_and_help_and_waits_for_s():
         assert isinstance(app.screen, LabScreen)
 
 
-async def test_the_cliff_explorer_keeps_the_lab_keys_away():
+@pytest.mark.parametrize("opener, kind, foreign", [
+    ("g", LandscapeScreen, ("e", "s", "n", "p", "x", "w", "i")),
+    ("i", InspectScreen, ("s", "n", "e", "x", "w", "g")),
+], ids=["cliff explorer", "inspector"])
+async def test_a_sub_screen_keeps_the_lab_keys_away(opener, kind, foreign):
     app = make_app(SMOKE)
     async with app.run_test(size=(120, 36)) as pilot:
         await finished_run(app, pilot)
-        await pilot.press("g")
+        await pilot.press(opener)
         screen = app.screen
-        assert isinstance(screen, LandscapeScreen)
-        await pilot.press("e", "s", "n", "p", "x", "w", "i")
+        assert isinstance(screen, kind)
+        await pilot.press(*foreign)
         await pilot.pause(0.3)
         assert app.screen is screen and len(app.runs) == 1    # no export dialog, no run, no sweep
-        assert_help_lists_every_key(await open_help(app, pilot))
-        await pilot.press("escape", "escape")
-        assert isinstance(app.screen, LabScreen)
-
-
-async def test_the_inspector_keeps_the_lab_keys_away():
-    app = make_app(SMOKE)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await finished_run(app, pilot)
-        await pilot.press("i")
-        screen = app.screen
-        assert isinstance(screen, InspectScreen)
-        await pilot.press("s", "n", "e", "x", "w", "g")
-        await pilot.pause(0.3)
-        assert app.screen is screen and len(app.runs) == 1
         assert_help_lists_every_key(await open_help(app, pilot))
         await pilot.press("escape")
         await app.workers.wait_for_complete()
