@@ -21,7 +21,7 @@ class RunRecord:
     baseline: float | None = None
     success_rule: str = ""
     output_at: str = "last"
-    status: str = "pending"          # pending, running, finished, diverged, stopped
+    status: str = "pending"          # pending, running, finished, diverged, stopped, interrupted (store)
     finished_step: int | None = None
     reason: str = ""
     steps: list[StepMetrics] = field(default_factory=list)
@@ -75,4 +75,4 @@ class RunRecord:
 
     @property
     def ended(self) -> bool:
-        return self.status in ("finished", "diverged", "stopped")
+        return self.status in ("finished", "diverged", "stopped", "interrupted")
