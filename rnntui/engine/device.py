@@ -50,3 +50,21 @@ def _load_average() -> float:
         return os.getloadavg()[0]
     except OSError:   # not available on this platform
         return 0.0
+
+
+def to_host(*tensors: torch.Tensor) -> list:
+    """Each tensor as Python numbers (``tolist``), all of them in one device-to-host transfer.
+
+    The training loop reads the device through here only, so the number of
+    syncs a run pays is countable (tests/test_training.py holds it to one per
+    read point, none per plain step). float32 values widen to float64 exactly,
+    so every number equals its ``.item()``.
+    """
+    if not tensors:
+        return []
+    flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in tensors]).cpu()
+    values, start = [], 0
+    for tensor in tensors:
+        values.append(flat[start:start + tensor.numel()].view(tensor.shape).tolist())
+        start += tensor.numel()
+    return values

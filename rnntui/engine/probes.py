@@ -45,14 +45,17 @@ def gradient_reach(profile: list[float], fraction: float = REACH_FRACTION) -> in
     return peak_index - index
 
 
+def radius_tensor(w_hh: torch.Tensor) -> torch.Tensor:
+    """Largest |eigenvalue| of a square recurrent matrix, as a float64 scalar on its device."""
+    return torch.linalg.eigvals(w_hh.detach().double()).abs().max()
+
+
 def spectral_radius(w_hh: torch.Tensor) -> float:
-    """Largest |eigenvalue| of a square recurrent matrix (vanilla cells)."""
-    return float(torch.linalg.eigvals(w_hh.detach().double().cpu()).abs().max())
+    """Largest |eigenvalue| of a square recurrent matrix (vanilla cells), computed on the CPU."""
+    return float(radius_tensor(w_hh.cpu()))
 
 
-def group_grad_norms(groups: dict[str, list[torch.nn.Parameter]], member: int = 0) -> dict[str, float]:
-    norms = {}
-    for name, params in groups.items():
-        squares = sum(float(p.grad[member].pow(2).sum()) for p in params if p.grad is not None)
-        norms[name] = squares ** 0.5
-    return norms
+def group_grad_squares(groups: dict[str, list[torch.nn.Parameter]], member: int = 0) -> dict[str, list[torch.Tensor]]:
+    """Per group, each parameter's squared gradient norm (still on the device; read them in one go)."""
+    return {name: [p.grad[member].pow(2).sum() for p in params if p.grad is not None]
+            for name, params in groups.items()}
