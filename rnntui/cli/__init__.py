@@ -14,12 +14,23 @@ import os
 import sys
 from pathlib import Path
 
-from ..engine.config import ConfigError
+from ..engine.config import DEVICES, ConfigError
 from ..engine.presets import load_preset
 from . import landscape, presets, run, sweep
+from .arguments import Parser, normalise_argv, thread_count
 
 EXIT_BAD_INPUT, EXIT_NO_TUI, EXIT_INTERRUPTED = 2, 1, 130
 SUBCOMMANDS = (run, presets, sweep, landscape)
+# Options every command takes, before or after its name; adding one is one line here.
+GLOBAL_OPTIONS = (
+    (("--imdb",), dict(metavar="PATH",
+                       help="a local IMDB archive or extracted aclImdb folder (sets RNNTUI_IMDB)")),
+    (("--data-dir",), dict(metavar="DIR",
+                           help="where downloaded and encoded data sets are cached (sets RNNTUI_CACHE)")),
+    (("--threads",), dict(type=thread_count, metavar="N",
+                          help="CPU threads for training (default: chosen per run; a sweep uses every core)")),
+    (("--device",), dict(choices=DEVICES, help="where to train, overriding the preset's device")),
+)
 
 
 def _tui(args: argparse.Namespace) -> int:
@@ -37,25 +48,28 @@ def _tui(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnntui", description="A terminal lab for vanishing and exploding gradients in RNNs. "
                                    "Without a command, opens the TUI.")
     parser.add_argument("--preset", metavar="NAME_OR_PATH", help="open the TUI with this preset loaded")
-    parser.add_argument("--imdb", metavar="PATH",
-                        help="a local IMDB archive or extracted aclImdb folder (sets RNNTUI_IMDB)")
-    parser.add_argument("--data-dir", metavar="DIR",
-                        help="where downloaded and encoded data sets are cached (sets RNNTUI_CACHE)")
+    for flags, options in GLOBAL_OPTIONS:
+        parser.add_argument(*flags, **options)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in SUBCOMMANDS:
         before = set(subparsers.choices)
         command.add_parser(subparsers)
         for name in set(subparsers.choices) - before:
-            subparsers.choices[name].set_defaults(handler=command.run)
+            subparser = subparsers.choices[name]
+            subparser.set_defaults(handler=command.run)
+            for flags, options in GLOBAL_OPTIONS:   # unset after the command: the value before it stands
+                subparser.add_argument(*flags, **options, default=argparse.SUPPRESS)
     return parser
 
 
 def _apply_data_options(args: argparse.Namespace) -> None:
-    """Data locations travel as environment variables, the loaders' one source of truth."""
+    """Data locations and the thread count travel as environment variables, the loaders' one source of truth."""
+    if args.threads:
+        os.environ["RNNTUI_THREADS"] = str(args.threads)
     if args.imdb:
         os.environ["RNNTUI_IMDB"] = str(Path(args.imdb).expanduser().resolve())
     if args.data_dir:
@@ -64,7 +78,8 @@ def _apply_data_options(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(normalise_argv(parser, sys.argv[1:] if argv is None else argv))
         _apply_data_options(args)
         return args.handler(args) if args.command else _tui(args)
     except SystemExit as exc:        # argparse: --help, usage errors (code 2)

@@ -15,6 +15,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from .arguments import comma_list
+
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 MAX_CELLS = 4_000_000   # grid points × len(T): keeps the CSV and memory sane
 
@@ -43,7 +45,7 @@ def _bounded(kind: type, low: float, high: float):
 
 def _lengths(text: str) -> list[int]:
     parse = _bounded(int, 1, 100_000)
-    return [parse(part) for part in text.split(",") if part.strip()]
+    return [parse(part) for part in comma_list(text)]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

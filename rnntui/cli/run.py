@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..engine.analysis.verdict import verdict
-from ..engine.config import DEVICES, ConfigError
+from ..engine.config import ConfigError
 from ..engine.control import RunControl
 from ..engine.events import Evaluation, Event, RunFinished, RunStarted, StepMetrics
 from ..engine.export import ExportError, default_export_path, export_run
@@ -173,7 +173,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--csv", type=Path, metavar="PATH",
                         help="where to write the run summary (default runs/<time>-<preset>.csv); "
                              "the gradient profile goes beside it as <name>.timesteps.csv")
-    parser.add_argument("--device", choices=DEVICES, help="override the preset's device")
 
 
 def run(args: argparse.Namespace) -> int:

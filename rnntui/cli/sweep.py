@@ -16,10 +16,11 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
-from ..engine.config import CELLS, DEVICES, SPLITS, ConfigError, parse_value
+from ..engine.config import CELLS, SPLITS, ConfigError, parse_value
 from ..engine.presets import load_preset, parse_overrides
 from ..engine.sweep import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
 from ..formatting import format_duration
+from .arguments import comma_list
 from .signals import stop_on_sigint
 
 EXIT_FINISHED, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -36,12 +37,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "2 bad input, 130 interrupted.")
     parser.add_argument("preset", metavar="PRESET_OR_PATH", help="a shipped preset name or a .toml file")
     grid = parser.add_mutually_exclusive_group()
-    grid.add_argument("--lengths", metavar="T,T,...", help="sequence lengths to sweep (field seq_len)")
+    grid.add_argument("--lengths", type=comma_list, metavar="T,T,...", help="sequence lengths to sweep (field seq_len)")
     grid.add_argument("--field", choices=SWEEPABLE_FIELDS, help="the config field to sweep (with --values)")
-    parser.add_argument("--values", metavar="V,V,...", help="the values of --field")
+    parser.add_argument("--values", type=comma_list, metavar="V,V,...", help="the values of --field")
     parser.add_argument("--repeats", type=int, default=LATCHING_REPEATS, metavar="N",
                         help=f"fresh initialisations per point (default {LATCHING_REPEATS})")
-    parser.add_argument("--cells", metavar="CELL,...",
+    parser.add_argument("--cells", type=comma_list, metavar="CELL,...",
                         help=f"cells to compare, from {', '.join(CELLS)} (default: the study's, else the preset's)")
     parser.add_argument("--split", choices=SPLITS, help="validation split (keras_tail: the original quirk)")
     parser.add_argument("--set", dest="overrides", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
@@ -51,12 +52,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "beside it as <name>.curve.csv")
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="kernel: the compiled one-unit kernel only; torch: PyTorch populations")
-    parser.add_argument("--threads", type=int, default=0, metavar="N", help="worker threads (default: all cores)")
-    parser.add_argument("--device", choices=DEVICES, help="override the preset's device")
-
-
-def _split_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def build_spec(args: argparse.Namespace):
@@ -75,15 +70,15 @@ def build_spec(args: argparse.Namespace):
         raise ConfigError({"--values": "needs --field (or use --lengths)"})
     field = args.field or "seq_len"
     if args.lengths or args.values:
-        values = tuple(parse_value(field, text) for text in _split_list(args.lengths or args.values))
+        values = tuple(parse_value(field, text) for text in args.lengths or args.values)
     elif args.field or study_values is None:
         raise ConfigError({"--values" if args.field else "--lengths":
                            f"give the grid to sweep: {preset.name} has no default grid"})
     else:
         values = study_values
-    cells = tuple(_split_list(args.cells)) if args.cells else study_cells
+    cells = tuple(args.cells) if args.cells else study_cells
     return SweepSpec(config, field=field, values=values, cells=cells, repeats=args.repeats, preset=preset.name,
-                     backend=args.backend, threads=args.threads)
+                     backend=args.backend, threads=args.threads or 0)
 
 
 class _Progress:
@@ -160,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             try:
                 started = next(events)
+            except ConfigError:
+                raise
             except ValueError as exc:            # task set-up problems (sizes), not a crash
                 raise ConfigError({"config": str(exc)}) from None
             console.print(f"rnntui: sweep {spec.preset}: {spec.field} over {len(spec.values)} values x "

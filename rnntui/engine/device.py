@@ -37,6 +37,9 @@ def choose_threads(config: RunConfig) -> int:
     oneDNN's threads wait on each other and a 2-thread step of a 2-layer LSTM
     took 7-12 s against 0.04 s on one thread (measured here).
     """
+    forced = os.environ.get("RNNTUI_THREADS", "")   # the CLI's --threads
+    if forced.isdigit() and int(forced) > 0:
+        return int(forced)
     work = config.batch_size * config.hidden_size * config.layers
     if config.task != "imdb" and work < 4096:
         return 1

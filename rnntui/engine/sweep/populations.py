@@ -20,7 +20,7 @@ import statistics
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import torch
 
@@ -43,6 +43,8 @@ MODEL_FIELDS = ("cell", "hidden_size", "layers", "init", "init_std", "forget_bia
 # Per-member hyperparameters a PyTorch population can hold (PopulationOptimizer, clip_gradients).
 MEMBER_FIELDS = ("seed", "lr", "momentum", "clip_threshold")
 PROGRESS_SLICES = 10
+CHUNK_RUNS = 4096      # runs made and trained at once, whatever the repeats
+MAX_RUNS = 1_000_000   # each finished run is kept (about 2 KB) for the curve and the CSV
 _DEFAULTS = RunConfig()
 
 
@@ -68,8 +70,12 @@ class SweepSpec:
     threads: int = 0               # 0: one per available core
     memory_mb: int = 512           # data held at once; bounds the chunk size
 
-    def runs(self) -> list[Run]:
-        """Every run, value by value (a chunk holds every repeat of a value); validates the spec."""
+    @property
+    def total_runs(self) -> int:
+        return len(self.values) * len(self.cells) * self.repeats
+
+    def validate(self) -> None:
+        """Raise a ConfigError naming every problem of the spec (the grid, cells, repeats, backend)."""
         errors = {}
         unused = self.base.unused_fields()
         if self.field not in SWEEPABLE_FIELDS:
@@ -78,16 +84,34 @@ class SweepSpec:
             errors["field"] = f"{self.field} is not used by this run: {unused[self.field]}"
         if not self.values:
             errors["values"] = "the grid is empty"
+        elif len(set(self.values)) < len(self.values):
+            errors["values"] = f"{_repeated(self.values)} appears more than once; each value is one point"
         if not self.cells or any(cell not in CELLS for cell in self.cells):
             errors["cells"] = f"{','.join(self.cells) or 'nothing'} is not a list of {', '.join(CELLS)}"
+        elif len(set(self.cells)) < len(self.cells):
+            errors["cells"] = f"{_repeated(self.cells)} appears more than once"
         if self.repeats < 1:
             errors["repeats"] = f"{self.repeats} is not a positive count"
+        elif self.total_runs > MAX_RUNS:
+            errors["repeats"] = (f"{len(self.values)} values x {len(self.cells)} cells x {self.repeats} repeats "
+                                 f"= {self.total_runs:,} runs, more than the {MAX_RUNS:,} a sweep may hold; "
+                                 "lower the repeats or the grid")
         if self.backend not in BACKENDS:
             errors["backend"] = f"{self.backend!r} is not one of {', '.join(BACKENDS)}"
         if errors:
             raise ConfigError(errors, "sweep")
-        return [Run(cell, value, repeat, self._config(cell, value, repeat))
-                for value in self.values for cell in self.cells for repeat in range(self.repeats)]
+
+    def runs(self) -> Iterator[Run]:
+        """Every run, value by value (a chunk holds every repeat of a value), made as they are read;
+        validates the spec first."""
+        self.validate()
+        return (Run(cell, value, repeat, self._config(cell, value, repeat))
+                for value in self.values for cell in self.cells for repeat in range(self.repeats))
+
+    def points(self) -> list[Run]:
+        """The first repeat of every (value, cell): the runs that differ in more than the seed."""
+        self.validate()
+        return [Run(cell, value, 0, self._config(cell, value, 0)) for value in self.values for cell in self.cells]
 
     def _config(self, cell: str, value, repeat: int) -> RunConfig:
         changes = {"cell": cell, self.field: value, "seed": self.base.seed + repeat}
@@ -102,13 +126,13 @@ class SweepSpec:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-@functools.cache
+@functools.lru_cache(maxsize=2 * CHUNK_RUNS)
 def data_key(config: RunConfig) -> RunConfig:
     """The config with every model field at its default: equal keys mean equal data."""
     return config.replace(**{name: getattr(_DEFAULTS, name) for name in MODEL_FIELDS})
 
 
-@functools.cache
+@functools.lru_cache(maxsize=2 * CHUNK_RUNS)
 def population_key(config: RunConfig) -> RunConfig:
     """Runs with equal keys train as one PyTorch population (dropout masks are per population: alone)."""
     if config.input_dropout > 0:
@@ -151,6 +175,10 @@ def aggregate(results: list[SweepPointResult], metric: str) -> list[CurvePoint]:
 # -- the sweep -----------------------------------------------------------------
 
 
+def _repeated(items: tuple) -> str:
+    return next(str(item) for index, item in enumerate(items) if item in items[:index])
+
+
 def _kernel_reason(spec: SweepSpec, config: RunConfig, task: Task) -> str | None:
     """Why this run cannot use the kernel (None: it will)."""
     if spec.backend == "torch":
@@ -179,6 +207,8 @@ class _BatchOrders:
         n = task.train_inputs.shape[0]
         key = (seed, n, task.config.batch_size, steps)
         if key not in self._cache:
+            if len(self._cache) >= CHUNK_RUNS:   # a sweep of many repeats: bounded, rebuilt when needed
+                self._cache.clear()
             stand_in = type(task).__new__(type(task))
             stand_in.__dict__.update(task.__dict__, train_inputs=torch.arange(n), train_targets=torch.arange(n))
             stream = batch_stream(stand_in, torch.Generator().manual_seed(seed + BATCH_ORDER_SEED_OFFSET))
@@ -235,14 +265,15 @@ class _Sweeper:
         return SweepFinished(status, self.results, time.perf_counter() - self.started, message)
 
     # -- chunks -----------------------------------------------------------
-    def chunks(self, runs: list[Run]) -> Iterator[list[Run]]:
-        """Consecutive runs whose data fits half the memory budget (the next chunk is built meanwhile)."""
+    def chunks(self, runs: Iterable[Run]) -> Iterator[list[Run]]:
+        """Consecutive runs (at most CHUNK_RUNS) whose data fits half the memory budget (the next
+        chunk is built meanwhile)."""
         budget = self.spec.memory_mb * 2**20 // 2
         chunk, keys, used = [], set(), 0
         for run in runs:
             key = data_key(run.config)
             size = 0 if key in keys else run.config.n_samples * run.config.seq_len * 8
-            if chunk and size and used + size > budget:
+            if chunk and ((size and used + size > budget) or len(chunk) >= CHUNK_RUNS):
                 yield chunk
                 chunk, keys, used = [], set(), 0
                 size = run.config.n_samples * run.config.seq_len * 8
@@ -370,36 +401,46 @@ def backend_label(spec: SweepSpec, runs: list[Run], task: Task) -> str:
 
 
 def sweep(spec: SweepSpec, control: RunControl | None = None) -> Iterator[SweepEvent]:
-    """Run a sweep, yielding events; ends with exactly one ``SweepFinished``."""
+    """Run a sweep, yielding events; ends with exactly one ``SweepFinished``.
+
+    Runs are made chunk by chunk as the sweep reaches them, so a huge sweep
+    costs memory for one chunk (and the results), not for every run up front.
+    """
     control = control or RunControl()
-    runs = spec.runs()
+    points = spec.points()                      # validates the spec
     if spec.backend == "kernel":
         load()                                  # raises KernelUnavailable with the reason
     prepare_device(spec.base)
     sweeper = _Sweeper(spec, control)
-    sweeper.total_runs = len(runs)
-    chunks = list(sweeper.chunks(runs))
+    sweeper.total_runs = spec.total_runs
+    chunks = sweeper.chunks(spec.runs())
     pool = ThreadPoolExecutor(sweeper.threads)
     try:
-        pending = sweeper.prepare(chunks[0], pool)
+        chunk = next(chunks)
+        pending = sweeper.prepare(chunk, pool)
         tasks = {key: future.result() for key, future in pending.items()}
         first = next(iter(tasks.values()))
         if spec.backend == "kernel":
-            problems = {_kernel_reason(spec, run.config, first) for run in runs} - {None}
+            problems = {_kernel_reason(spec, run.config, first) for run in points} - {None}
             if problems:
                 raise ConfigError({"backend": "the kernel cannot train every run: " + "; ".join(sorted(problems))})
-        sweeper.total_work = sum(sweeper.work(run, total_steps(run.config, first)) for run in runs) or 1.0
+        # Repeats differ only in the seed, which changes neither the work nor the backend.
+        sweeper.total_work = spec.repeats * sum(sweeper.work(run, total_steps(run.config, first))
+                                                for run in points) or 1.0
         yield SweepStarted(spec.preset, spec.field, tuple(spec.values), tuple(spec.cells), spec.repeats,
-                           len(runs), backend_label(spec, runs, first), first.metric_name, first.metric_goal)
-        for index, chunk in enumerate(chunks):
-            if index:
-                tasks = {key: future.result() for key, future in pending.items()}
-            pending = sweeper.prepare(chunks[index + 1], pool) if index + 1 < len(chunks) else {}
+                           spec.total_runs, backend_label(spec, points, first), first.metric_name,
+                           first.metric_goal)
+        while chunk is not None:
+            following = next(chunks, None)
+            pending = sweeper.prepare(following, pool) if following is not None else {}
             yield from sweeper.run_chunk(chunk, tasks)
             del tasks
             if control.stop_requested:
-                yield sweeper.finished("stopped", f"stopped by the user after {sweeper.results} of {len(runs)} runs")
+                yield sweeper.finished("stopped", f"stopped by the user after {sweeper.results} of "
+                                                  f"{spec.total_runs} runs")
                 return
+            chunk = following
+            tasks = {key: future.result() for key, future in pending.items()}
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     yield sweeper.finished("finished")

@@ -1,0 +1,145 @@
+"""Hostile and careless input through the real entry point: exit 2, one line naming the problem, no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rnntui.cli import GLOBAL_OPTIONS, build_parser
+from rnntui.cli.arguments import normalise_argv
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+       "NO_COLOR": "1"}
+
+
+def rnntui(*args: str, timeout: float = 60, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rnntui", *args], capture_output=True, text=True,
+                          env={**ENV, **(env or {})}, cwd=cwd, timeout=timeout)
+
+
+def refused(result: subprocess.CompletedProcess, *words: str) -> str:
+    """Exit 2, exactly one stderr line holding every word, no traceback; returns the line."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+# -- the command line ------------------------------------------------------------
+
+
+def test_global_options_work_after_the_command(tmp_path):
+    result = rnntui("run", "imdb-lstm", "--imdb", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path))
+    refused(result, "does not exist", str(tmp_path / "nowhere"))
+
+
+def test_an_option_after_the_command_wins_over_the_same_before_it():
+    args = build_parser().parse_args(["--threads", "3", "run", "smoke", "--threads", "2"])
+    assert args.threads == 2
+    assert build_parser().parse_args(["--threads", "3", "run", "smoke"]).threads == 3
+
+
+def test_every_command_takes_every_global_option():
+    parser = build_parser()
+    for command in ("run", "sweep", "landscape", "presets"):
+        for flags, _ in GLOBAL_OPTIONS:
+            value = "1" if flags[0] == "--threads" else "cpu" if flags[0] == "--device" else "x"
+            argv = [command, "smoke", flags[0], value] if command in ("run", "sweep") else [command, flags[0], value]
+            assert getattr(parser.parse_args(argv), flags[0][2:].replace("-", "_")) is not None
+
+
+def test_set_stops_at_the_first_word_that_is_not_key_value(tmp_path):
+    result = rnntui("run", "--set", "seq_len=5", "epochs=1", "latching-srnn", "--csv", str(tmp_path / "r.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "latching-srnn" in result.stdout
+
+
+def test_set_without_key_value_names_the_word():
+    refused(rnntui("run", "smoke", "--set", "lr"), "lr", "expected KEY=VALUE")
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "two", "100000"])
+def test_threads_must_be_a_positive_count(value):
+    refused(rnntui("run", "smoke", "--threads", value), "--threads", "1 to")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["sweep", "smoke", "--lengths", "-5"], ["seq_len", "-5", ">= 1"]),
+    (["sweep", "smoke", "--lengths", "-5,6"], ["seq_len", "-5", ">= 1"]),
+    (["sweep", "smoke", "--field", "lr", "--values", "-0.1,0.2"], ["lr", "-0.1"]),
+    (["landscape", "--T", "-5"], ["-5", "outside"]),
+])
+def test_negative_numbers_are_values_with_a_range_error(argv, words):
+    line = refused(rnntui(*argv), *words)
+    assert "expected one argument" not in line and "unrecognized" not in line
+
+
+@pytest.mark.parametrize("argv", [
+    ["sweep", "smoke", "--lengths", ""], ["sweep", "smoke", "--cells", ""],
+    ["sweep", "smoke", "--field", "lr", "--values", " , "], ["landscape", "--T", ""],
+])
+def test_empty_lists_are_errors_not_defaults(argv):
+    refused(rnntui(*argv), "empty")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--lengths", "5,5,5"], ["values", "5 appears more than once"]),
+    (["--lengths", "3", "--cells", "lstm,gru,lstm"], ["cells", "lstm appears more than once"]),
+])
+def test_duplicate_grid_points_are_refused(argv, words):
+    refused(rnntui("sweep", "smoke", *argv), *words)
+
+
+def test_the_engine_refuses_duplicates_too():
+    from rnntui.engine.config import ConfigError, RunConfig
+    from rnntui.engine.sweep import SweepSpec
+
+    for spec in (SweepSpec(RunConfig(), values=(5, 5)), SweepSpec(RunConfig(), values=(5,), cells=("gru", "gru"))):
+        with pytest.raises(ConfigError):
+            spec.validate()
+
+
+def test_usage_errors_are_one_line_with_control_characters_escaped():
+    line = refused(rnntui("run", "smoke", "--bogus", "\x1b[31mred"), "unrecognized", "--help")
+    assert "\x1b" not in line and "\\x1b[31mred" in line
+
+
+def test_argparse_still_has_the_private_attributes_normalise_argv_reads():
+    """normalise_argv walks ``_actions`` and ``_SubParsersAction``: fail loudly if argparse renames them."""
+    parser = build_parser()
+    assert any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+    assert any("--lengths" in a.option_strings and a.nargs is None
+               for a in parser._subparsers._group_actions[0].choices["sweep"]._actions)
+    assert normalise_argv(parser, ["sweep", "x", "--lengths", "-5,6", "--set", "a=1", "b=2", "x"]) == \
+        ["sweep", "x", "--lengths=-5,6", "--set=a=1", "--set=b=2", "x"]
+
+
+# -- sizes -------------------------------------------------------------------------
+
+
+def test_a_billion_repeats_is_refused_at_once():
+    line = refused(rnntui("sweep", "smoke", "--repeats", "1000000000", timeout=20), "repeats", "runs", "lower")
+    assert "50,000,000,000" in line
+
+
+def test_sweep_runs_are_made_as_they_are_read():
+    import itertools
+    import time
+
+    from rnntui.engine.config import RunConfig
+    from rnntui.engine.sweep import SweepSpec
+
+    spec = SweepSpec(RunConfig(), values=(5, 6), cells=("lstm",), repeats=400_000)
+    started = time.perf_counter()
+    first = list(itertools.islice(spec.runs(), 3))
+    assert time.perf_counter() - started < 1.0
+    assert [run.config.seed for run in first] == [0, 1, 2] and spec.total_runs == 800_000
