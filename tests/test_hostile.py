@@ -143,3 +143,61 @@ def test_sweep_runs_are_made_as_they_are_read():
     first = list(itertools.islice(spec.runs(), 3))
     assert time.perf_counter() - started < 1.0
     assert [run.config.seed for run in first] == [0, 1, 2] and spec.total_runs == 800_000
+
+
+# -- preset files ------------------------------------------------------------------
+
+GOOD = 'name = "mine"\ndescription = "x"\n[config]\ntask = "latching"\n'
+
+
+def preset(tmp_path: Path, content: str | bytes, name: str = "p.toml") -> str:
+    path = tmp_path / name
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    return str(path)
+
+
+@pytest.mark.parametrize("content, words", [
+    (b'name = "\xff\xfe"\n', ["not UTF-8", "0xff"]),
+    ("a = " + "[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"]),
+    ("a" + ".a" * 20_000 + " = 1\n", ["line 1", "dots"]),
+    ("# " + "x" * 70_000 + "\n", ["64 KiB"]),
+    (GOOD.replace('"mine"', '"\\u001b[2J\\u001b[31mred"'), ["name", "control character", "\\x1b"]),
+    ("".join(f'"k\\u001b{i}" = 1\n' for i in range(50)), ["and", "more problems"]),
+])
+def test_hostile_preset_files_are_refused_in_one_line(tmp_path, content, words):
+    line = refused(rnntui("run", preset(tmp_path, content), timeout=20), *words)
+    assert "\x1b" not in line
+
+
+def test_a_fifo_preset_is_refused_without_waiting(tmp_path):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    refused(rnntui("run", str(fifo), timeout=20), "not a regular file")
+
+
+def test_a_device_preset_is_refused(tmp_path):
+    refused(rnntui("run", "/dev/zero", timeout=20), "not a regular file")
+
+
+def test_a_missing_preset_file_is_named(tmp_path):
+    refused(rnntui("run", str(tmp_path / "none.toml")), "none.toml", "no such file")
+
+
+def test_a_preset_name_with_escapes_never_reaches_the_terminal_raw():
+    line = refused(rnntui("run", "\x1b[31mevil", timeout=20), "unknown preset")
+    assert "\x1b" not in line and "\\x1b" in line
+
+
+def test_dotted_keys_at_the_limit_parse_quickly(tmp_path):
+    import time
+
+    from rnntui.engine.presets import MAX_BYTES, MAX_DOTS_PER_LINE, read_preset_text
+
+    line = "x" + ".y" * MAX_DOTS_PER_LINE + " = 1\n"
+    path = Path(preset(tmp_path, line * (MAX_BYTES // len(line))))
+    started = time.perf_counter()
+    import tomllib
+
+    with pytest.raises(tomllib.TOMLDecodeError):     # the same key twice: invalid, found quickly
+        tomllib.loads(read_preset_text(path))
+    assert time.perf_counter() - started < 5

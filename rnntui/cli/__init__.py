@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..engine.config import DEVICES, ConfigError
 from ..engine.presets import load_preset
+from ..formatting import printable
 from . import landscape, presets, run, sweep
 from .arguments import Parser, normalise_argv, thread_count
 
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:        # argparse: --help, usage errors (code 2)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     except ConfigError as exc:
-        print("rnntui: " + "; ".join(str(exc).splitlines()), file=sys.stderr)
+        print("rnntui: " + printable("; ".join(str(exc).splitlines())), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -94,5 +95,5 @@ def main(argv: list[str] | None = None) -> int:
 
         if not isinstance(exc, DataUnavailable):
             raise
-        print(f"rnntui: {exc}", file=sys.stderr)
+        print("rnntui: " + printable("; ".join(str(exc).splitlines())), file=sys.stderr)
         return EXIT_BAD_INPUT

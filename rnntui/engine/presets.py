@@ -6,12 +6,19 @@ A preset file has a few descriptive keys and a ``[config]`` table of
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..formatting import printable
 from .config import ConfigError, RunConfig, build_config, refuse_unused
+
+MAX_BYTES = 64 * 1024        # shipped presets are under 2 KiB
+MAX_DOTS_PER_LINE = 128
+MAX_ERRORS = 8
 
 DESCRIPTIVE_KEYS = {"name": str, "title": str, "mirrors": str, "description": str, "look_for": str,
                     "contrast": str}
@@ -56,14 +63,50 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:
     return overrides
 
 
-def load_preset_file(path: Path) -> Preset:
-    source = path.name
+def read_preset_text(path: Path) -> str:
+    """The text of a preset file, refusing what is not a small regular UTF-8 file.
+
+    Opened non-blocking, so a FIFO or a device is refused instead of waiting
+    (or reading forever); at most MAX_BYTES are read, and lines with absurdly
+    dotted keys are refused before tomllib, which is quadratic in a key's length.
+    """
+    source = printable(str(path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise ConfigError({"file": f"cannot read: {exc.strerror or exc}"}, str(path)) from None
+        raise ConfigError({"file": f"cannot read: {exc.strerror or exc}"}, source) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError({"file": "not a regular file (a preset is a .toml file)"}, source)
+        raw = handle.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise ConfigError({"file": f"larger than {MAX_BYTES // 1024} KiB; a preset is a short TOML file"}, source)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError({"file": f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"},
+                          source) from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.count(".") > MAX_DOTS_PER_LINE:
+            raise ConfigError({"toml": f"line {number} has more than {MAX_DOTS_PER_LINE} dots; "
+                                       "keys nested that deep are refused"}, source)
+    return text
+
+
+def _control_characters(text: str) -> str | None:
+    """The first control character of ``text`` (tab and newline allowed), escaped, or None."""
+    bad = next((c for c in text if not c.isprintable() and c not in "\t\n\r"), None)
+    return None if bad is None else printable(bad)
+
+
+def load_preset_file(path: Path) -> Preset:
+    source = printable(path.name)
+    try:
+        data = tomllib.loads(read_preset_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError({"toml": f"not valid TOML: {exc}"}, source) from None
+    except RecursionError:
+        raise ConfigError({"toml": "nested too deeply"}, source) from None
     errors: dict[str, str] = {}
     for key, value in data.items():
         if key == "config":
@@ -71,7 +114,9 @@ def load_preset_file(path: Path) -> Preset:
         if key not in DESCRIPTIVE_KEYS:
             errors[key] = "unknown key; known keys: " + ", ".join([*DESCRIPTIVE_KEYS, "config"])
         elif not isinstance(value, str):
-            errors[key] = f"{value!r} must be a string"
+            errors[key] = "must be a string"
+        elif _control_characters(value):
+            errors[key] = f"contains the control character {_control_characters(value)}"
     for key in ("name", "description"):
         if key not in data:
             errors[key] = "missing"
@@ -84,7 +129,7 @@ def load_preset_file(path: Path) -> Preset:
     except ConfigError as exc:
         errors.update({f"config.{key}": message for key, message in exc.errors.items()})
     if errors:
-        raise ConfigError(errors, source)
+        raise ConfigError(_first(errors), source)
     return Preset(
         name=data["name"],
         title=data.get("title", data["name"]),
@@ -97,6 +142,15 @@ def load_preset_file(path: Path) -> Preset:
     )
 
 
+def _first(errors: dict[str, str]) -> dict[str, str]:
+    """At most MAX_ERRORS problems, then how many more: a hostile file cannot flood the terminal."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    shown = dict(list(errors.items())[:MAX_ERRORS])
+    shown["..."] = f"and {len(errors) - MAX_ERRORS} more problems"
+    return shown
+
+
 def list_presets() -> list[Preset]:
     return [load_preset_file(path) for path in sorted(presets_dir().glob("*.toml"))]
 
@@ -105,11 +159,11 @@ def load_preset(name_or_path: str) -> Preset:
     """A shipped preset by name, or any preset file by path."""
     path = Path(name_or_path).expanduser()
     if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise ConfigError({"preset": f"no such file {name_or_path!r}"})
-        return load_preset_file(path)
+        if not path.exists():
+            raise ConfigError({"preset": f"no such file {printable(repr(name_or_path))}"})
+        return load_preset_file(path)    # it refuses what is not a regular file
     candidate = presets_dir() / f"{name_or_path}.toml"
     if candidate.is_file():
         return load_preset_file(candidate)
     known = ", ".join(sorted(p.stem for p in presets_dir().glob("*.toml")))
-    raise ConfigError({"preset": f"unknown preset {name_or_path!r}; known presets: {known}"})
+    raise ConfigError({"preset": f"unknown preset {printable(repr(name_or_path))}; known presets: {known}"})
