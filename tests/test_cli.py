@@ -15,13 +15,17 @@ import torch
 from rnntui.engine.presets import presets_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-       "NO_COLOR": "1"}
+
+
+def environment() -> dict[str, str]:
+    """Read at each call: the autouse fixture points RNNTUI_STORE at the test's own store."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            "NO_COLOR": "1"}
 
 
 def rnntui(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "rnntui", *args], capture_output=True, text=True,
-                          env=ENV, cwd=ROOT, timeout=timeout)
+                          env=environment(), cwd=ROOT, timeout=timeout)
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -75,7 +79,7 @@ def test_help_and_presets_do_not_load_torch():
     code = ("import sys; from rnntui.cli import main; "
             "assert main(['presets']) == 0 and main(['--help']) == 0; "
             "assert 'torch' not in sys.modules, 'torch was imported'")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment(), cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "run" in result.stdout and "presets" in result.stdout
 
@@ -112,7 +116,7 @@ def test_ctrl_c_stops_cleanly_and_exports(tmp_path):
     out = tmp_path / "interrupted.csv"
     process = subprocess.Popen([sys.executable, "-m", "rnntui", "run", "smoke", "--set", "epochs=100000",
                                 "--csv", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=ENV, cwd=ROOT)
+                               text=True, env=environment(), cwd=ROOT)
     try:
         first = process.stdout.readline()
         assert "smoke on cpu" in first

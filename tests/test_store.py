@@ -129,7 +129,7 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path):
 
 def test_save_stores_whole_runs_in_one_go():
     with RunStore() as store:
-        ids = store.save([record_of(events()), record_of(events("diverged"))], "sweep")
+        ids = store.save([record_of(events()), record_of(events("diverged"))], "sweep").result()
         assert [store.summary(i).status for i in ids] == ["finished", "diverged"]
         loaded = store.load(ids[0])
         assert [e.step for e in loaded.evaluations] == [2] and loaded.steps == record_of(events()).steps

@@ -1,6 +1,6 @@
 """The ``rnntui`` command: the TUI by default, headless subcommands beside it.
 
-One module per subcommand (``run``, ``presets``, ``sweep``, ``landscape``), each
+One module per subcommand (``run``, ``presets``, ``sweep``, ``landscape``, ``runs``), each
 with ``add_parser(subparsers)`` and ``run(args) -> exit code``. Torch and the
 TUI load only inside the command that needs them, so ``rnntui --help`` and
 ``rnntui presets`` answer at once. Bad input of any kind ends in one line on
@@ -16,12 +16,14 @@ from pathlib import Path
 
 from ..engine.config import DEVICES, ConfigError
 from ..engine.presets import load_preset
+from ..engine.store import StoreError
+from ..engine.store.location import STORE_ENV
 from ..formatting import printable
-from . import landscape, presets, run, sweep
+from . import landscape, presets, run, runs, sweep
 from .arguments import Parser, normalise_argv, thread_count
 
 EXIT_BAD_INPUT, EXIT_NO_TUI, EXIT_INTERRUPTED = 2, 1, 130
-SUBCOMMANDS = (run, presets, sweep, landscape)
+SUBCOMMANDS = (run, presets, sweep, landscape, runs)
 # Options every command takes, before or after its name; adding one is one line here.
 GLOBAL_OPTIONS = (
     (("--imdb",), dict(metavar="PATH",
@@ -31,6 +33,8 @@ GLOBAL_OPTIONS = (
     (("--threads",), dict(type=thread_count, metavar="N",
                           help="CPU threads for training (default: chosen per run; a sweep uses every core)")),
     (("--device",), dict(choices=DEVICES, help="where to train, overriding the preset's device")),
+    (("--store",), dict(metavar="PATH",
+                        help=f"the run store, a SQLite file (sets {STORE_ENV}; default: the user data dir)")),
 )
 
 
@@ -62,19 +66,31 @@ def build_parser() -> argparse.ArgumentParser:
         for name in set(subparsers.choices) - before:
             subparser = subparsers.choices[name]
             subparser.set_defaults(handler=command.run)
-            for flags, options in GLOBAL_OPTIONS:   # unset after the command: the value before it stands
-                subparser.add_argument(*flags, **options, default=argparse.SUPPRESS)
+            _accept_global_options(subparser)
     return parser
 
 
+def _accept_global_options(parser: argparse.ArgumentParser) -> None:
+    """A command (and its actions, as in ``runs list``) takes the global options too; unset there,
+    the value given before the command stands."""
+    for flags, options in GLOBAL_OPTIONS:
+        parser.add_argument(*flags, **options, default=argparse.SUPPRESS)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                _accept_global_options(subparser)
+
+
 def _apply_data_options(args: argparse.Namespace) -> None:
-    """Data locations and the thread count travel as environment variables, the loaders' one source of truth."""
+    """Data and store locations and the thread count travel as environment variables, the loaders' one source of truth."""
     if args.threads:
         os.environ["RNNTUI_THREADS"] = str(args.threads)
     if args.imdb:
         os.environ["RNNTUI_IMDB"] = str(Path(args.imdb).expanduser().resolve())
     if args.data_dir:
         os.environ["RNNTUI_CACHE"] = str(Path(args.data_dir).expanduser().resolve())
+    if args.store:
+        os.environ[STORE_ENV] = str(Path(args.store).expanduser().resolve())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,11 +101,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args) if args.command else _tui(args)
     except SystemExit as exc:        # argparse: --help, usage errors (code 2)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
-    except ConfigError as exc:
+    except (ConfigError, StoreError) as exc:
         print("rnntui: " + printable("; ".join(str(exc).splitlines())), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:          # `rnntui runs list | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         from ..engine.data.errors import DataUnavailable   # loaded late: it pulls in torch
 

@@ -1,7 +1,7 @@
 """``rnntui run``: train one preset headless, in a plain terminal, over SSH or in CI.
 
 A rich progress bar on a TTY, plain periodic lines otherwise (logs stay
-readable). The first Ctrl+C asks the trainer to stop and still exports what
+readable). Every run is recorded in the run store as it trains. The first Ctrl+C asks the trainer to stop and still exports what
 ran; a second one stops at once, and the export still happens.
 """
 
@@ -22,6 +22,7 @@ from ..engine.events import Evaluation, Event, RunFinished, RunStarted, StepMetr
 from ..engine.export import ExportError, default_export_path, export_run
 from ..engine.presets import Preset, load_preset, parse_overrides
 from ..engine.record import RunRecord
+from ..engine.store import RunStore, StoreError
 from ..formatting import format_duration
 from .signals import stop_on_sigint
 
@@ -124,25 +125,31 @@ def _summary(record: RunRecord, seconds: float) -> str:
     return line + "".join(f"\n  - {sentence}" for sentence in verdict(record))
 
 
-def run_headless(preset: Preset, csv_path: Path | None = None, console: Console | None = None) -> int:
-    """Train ``preset`` to the end (or Ctrl+C), export the CSVs, return the exit code."""
+def run_headless(preset: Preset, csv_path: Path | None = None, console: Console | None = None,
+                 store: RunStore | None = None) -> int:
+    """Train ``preset`` to the end (or Ctrl+C), record it in the store, export the CSVs, return the exit code."""
     from ..engine.training import train   # torch loads here, not at `rnntui --help`
 
     console = console or Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    store = store or RunStore()          # opened first: a store it cannot use stops here, before training
     control = RunControl()
     record = RunRecord(preset.config, preset=preset.name)
+    recorder = store.recorder(preset.name, "run")
     reporter: _Reporter | None = None
     started = time.monotonic()
     with stop_on_sigint(control):
         events = train(preset.config, control)
         try:
-            record.apply(_start(events))
-            console.print(f"rnntui: {preset.name} on {record.device}: {record.total_steps} steps",
-                          markup=False)
+            first = _start(events)
+            for sink in (record, recorder):
+                sink.apply(first)
+            console.print(f"rnntui: {preset.name} on {record.device}: {record.total_steps} steps, "
+                          f"run {recorder.run_id} in {store.path}", markup=False)
             reporter = (_BarReporter if console.is_terminal else _Reporter)(console, record)
             for event in events:
                 record.apply(event)
+                recorder.apply(event)
                 if isinstance(event, StepMetrics):
                     reporter.step(event)
         except KeyboardInterrupt:
@@ -151,10 +158,18 @@ def run_headless(preset: Preset, csv_path: Path | None = None, console: Console 
             if reporter is not None:
                 reporter.close()
         if not record.ended:
-            record.apply(RunFinished("stopped", record.last_step, "interrupted"))
+            ending = RunFinished("stopped", record.last_step, "interrupted")
+            record.apply(ending)
+            recorder.apply(ending)
     console.print(_summary(record, time.monotonic() - started), markup=False)
     try:
-        result = export_run(record, csv_path or default_export_path(preset.name))
+        recorder.wait()
+        if recorder.run_id is not None:
+            record = store.load(recorder.run_id)    # the CSV is a view of what was stored
+    except StoreError as exc:
+        errors.print(f"rnntui: {exc}; the CSV is written from memory", markup=False)
+    try:
+        result = export_run(record, csv_path or default_export_path(preset.name, recorder.run_id))
     except ExportError as exc:
         errors.print(f"rnntui: {exc}", markup=False)
     else:
@@ -162,12 +177,25 @@ def run_headless(preset: Preset, csv_path: Path | None = None, console: Console 
     return EXIT_CODES[record.status]
 
 
+def stored_preset(run_id: int, store: RunStore | None = None) -> Preset:
+    """A stored run as a preset: its name, its exact config (seed included)."""
+    store = store or RunStore()
+    try:
+        record = store.load(run_id)
+    except KeyError:
+        raise ConfigError({"--from": f"no run {run_id} in {store.path} (rnntui runs list shows them)"}) from None
+    return Preset(record.preset, f"rerun of run {run_id}", "", "", "", record.config)
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="train a preset headless (progress, summary, CSV)",
                                    description="Train a preset without the TUI and export a CSV. "
                                                "Exit codes: 0 finished, 1 diverged, 2 bad input, "
                                                "130 interrupted.")
-    parser.add_argument("preset", metavar="PRESET_OR_PATH", help="a shipped preset name or a .toml file")
+    parser.add_argument("preset", metavar="PRESET_OR_PATH", nargs="?",
+                        help="a shipped preset name or a .toml file")
+    parser.add_argument("--from", dest="from_run", type=int, metavar="ID",
+                        help="train a stored run again: its config and seed (rnntui runs list shows the ids)")
     parser.add_argument("--set", dest="overrides", action="extend", nargs="+", default=[],
                         metavar="KEY=VALUE", help="override config fields, e.g. --set lr=0.01 cell=gru")
     parser.add_argument("--csv", type=Path, metavar="PATH",
@@ -176,7 +204,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    preset = load_preset(args.preset)
+    if (args.preset is None) == (args.from_run is None):
+        raise ConfigError({"run": "give a preset or --from ID, not both" if args.preset
+                           else "give a preset (rnntui presets lists them) or --from ID"})
+    preset = load_preset(args.preset) if args.preset else stored_preset(args.from_run)
     overrides = parse_overrides(args.overrides)
     if args.device:
         overrides["device"] = args.device

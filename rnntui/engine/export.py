@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ RUN_COLUMNS = ("preset", "device_used", "status", "finished_step", "reason", "me
                "final_metric")
 ROW_COLUMNS = ("step", "epoch", "train_loss", "val_loss", "metric", "success")
 TIMESTEP_COLUMNS = ("step", "t", "grad_norm", "cell_grad_norm")
+MAX_NAME_PART = 64
 
 
 class ExportError(OSError):
@@ -40,9 +42,21 @@ class ExportResult:
     message: str                   # one line for the user: where it went, and why if moved
 
 
-def default_export_path(preset: str, directory: Path = Path("runs")) -> Path:
-    """``runs/YYYYmmdd-HHMMSS-<preset>.csv``: the place a run goes when none is named (sorts by time)."""
-    return directory / f"{time.strftime('%Y%m%d-%H%M%S')}-{preset}.csv"
+def safe_name(name: str) -> str:
+    """A preset name made safe as part of a file name: letters, digits, ``.``, ``_``, ``-``; at most 64."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:MAX_NAME_PART]
+    return cleaned or "run"
+
+
+def default_export_path(preset: str, run_id: int | None = None, directory: Path = Path("runs")) -> Path:
+    """``runs/YYYYmmdd-HHMMSS-<preset>-<run id>.csv``: where a run goes when no place is named.
+
+    The names sort by time, end with the store's run number (so ``runs/*[0-9].csv``
+    matches the summaries and not the ``.timesteps.csv`` beside them), and the
+    preset name is sanitised so it can never lead out of ``directory``.
+    """
+    suffix = "" if run_id is None else f"-{run_id}"
+    return directory / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe_name(preset)}{suffix}.csv"
 
 
 def fallback_dirs() -> list[Path]:
@@ -76,13 +90,14 @@ def summary_rows(record: RunRecord) -> tuple[list[str], list[dict[str, Any]]]:
         "metric_name": record.metric_name, "final_metric": record.final_metric,
         **record.config.to_dict(),
     }
-    rows = [{**run, "step": e.step, "epoch": e.epoch, "train_loss": e.train_loss, "val_loss": e.val_loss,
+    epochs = record.steps_per_epoch > 0   # a stream of fresh batches (or a sweep's summary) has no epochs
+    rows = [{**run, "step": e.step, "epoch": e.epoch if epochs else None, "train_loss": e.train_loss, "val_loss": e.val_loss,
              "metric": e.metrics.get(record.metric_name), "success": e.success,
              **{f"val_{name}": value for name, value in e.metrics.items()}}
             for e in record.evaluations]
     if not rows:
         last = record.steps[-1] if record.steps else None
-        rows = [{**run, "step": record.last_step, "epoch": last.epoch if last else 0.0,
+        rows = [{**run, "step": record.last_step, "epoch": last.epoch if last and epochs else None,
                  "train_loss": last.loss if last else None}]
     return header, rows
 

@@ -133,8 +133,8 @@ class RunStore:
         """A recorder for one run; feed it every event of the run."""
         return Recorder(self, preset, source)
 
-    def save(self, records: Sequence[RunRecord], source: str) -> list[int]:
-        """Store whole runs (a sweep's finished runs) in one transaction; their ids, in order."""
+    def save(self, records: Sequence[RunRecord], source: str) -> Future:
+        """Store whole runs (a sweep's finished runs) in one transaction; the future gives their ids."""
         owner = this_process()
 
         def job(connection: sqlite3.Connection) -> list[int]:
@@ -149,7 +149,7 @@ class RunStore:
                 ids.append(run_id)
             return ids
 
-        return self.submit(job).result()
+        return self.submit(job)
 
     # -- reading ---------------------------------------------------------------------------------
 

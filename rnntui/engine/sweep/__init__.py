@@ -9,6 +9,7 @@ front end can read the grid constants without importing torch (``rnntui
 - ``events``: what :func:`sweep` yields
 - ``kernel``: the compiled one-unit kernel the latching family runs on
 - ``export``: the tidy CSV pair of a sweep
+- ``records``: each sweep run as the run store keeps it
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _API = {
     "populations": ("CurvePoint", "Run", "SweepSpec", "aggregate", "backend_label", "sweep"),
     "events": ("SweepEvent", "SweepFinished", "SweepPointResult", "SweepProgress", "SweepStarted"),
     "export": ("curve_path", "export_sweep"),
+    "records": ("run_record",),
 }
 _HOME = {name: module for module, names in _API.items() for name in names}
 __all__ = sorted(_HOME)
