@@ -201,3 +201,35 @@ def test_dotted_keys_at_the_limit_parse_quickly(tmp_path):
     with pytest.raises(tomllib.TOMLDecodeError):     # the same key twice: invalid, found quickly
         tomllib.loads(read_preset_text(path))
     assert time.perf_counter() - started < 5
+
+
+# -- memory --------------------------------------------------------------------------
+
+
+def test_a_run_that_cannot_fit_is_refused_before_allocating():
+    line = refused(rnntui("run", "smoke", "--set", "n_samples=10000000", "seq_len=100000", timeout=30),
+                   "memory", "TB", "lower n_samples or seq_len")
+    assert "data 8.0 TB" in line
+
+
+def test_the_address_space_limit_counts(tmp_path):
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30)); "
+            "from rnntui.cli import main; sys.exit(main(['run', 'smoke', '--set', 'n_samples=1000000', "
+            "'seq_len=2000']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT,
+                            timeout=60)
+    refused(result, "memory", "address-space limit", "lower n_samples or seq_len")
+
+
+def test_a_sweep_that_cannot_fit_is_refused():
+    refused(rnntui("sweep", "smoke", "--lengths", "100000", "--set", "n_samples=100000", timeout=30),
+            "memory", "this sweep")
+
+
+def test_shipped_presets_fit_a_small_machine():
+    """The estimate must not refuse the documented experiments on a 4 GiB box."""
+    from rnntui.engine.presets import list_presets
+    from rnntui.engine.resources import run_estimate
+
+    for preset in list_presets():
+        assert sum(size for size, _ in run_estimate(preset.config).values()) < 1.5e9, preset.name

@@ -30,6 +30,7 @@ from .model import RecurrentModel, detach_state
 from .optim import PopulationOptimizer, clip_gradients, member_grad_norms
 from .probes import (gradient_reach, group_grad_squares, radius_tensor, retain_hidden_grads,
                      timestep_grad_norms)
+from .resources import check_run
 from .tasks import make_task
 from .tasks.base import Batch, Task
 
@@ -148,6 +149,7 @@ class Trainer:
 
     def __init__(self, config: RunConfig):
         self.config = config
+        check_run(config)     # before any allocation: refuse what cannot fit, with the estimate
         self.device, self.device_label = prepare_device(config)
         self.task = make_task(config)
         self.model = RecurrentModel.for_task(config, self.task).to(self.device)

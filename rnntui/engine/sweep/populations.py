@@ -29,6 +29,7 @@ from ..control import RunControl
 from ..device import prepare_device, resolve_device
 from ..model import RecurrentModel, detach_state
 from ..optim import PopulationOptimizer, clip_gradients, member_grad_norms
+from ..resources import check_sweep
 from .grid import BACKENDS, LATCHING_CELLS, LATCHING_LENGTHS, LATCHING_REPEATS, SWEEPABLE_FIELDS
 from .events import SweepEvent, SweepFinished, SweepPointResult, SweepProgress, SweepStarted
 from .kernel import KernelBatch, KernelUnavailable, kernel_member, load, unsupported
@@ -408,6 +409,7 @@ def sweep(spec: SweepSpec, control: RunControl | None = None) -> Iterator[SweepE
     """
     control = control or RunControl()
     points = spec.points()                      # validates the spec
+    check_sweep([run.config for run in points], min(spec.repeats, CHUNK_RUNS), spec.total_runs)
     if spec.backend == "kernel":
         load()                                  # raises KernelUnavailable with the reason
     prepare_device(spec.base)

@@ -30,13 +30,17 @@ _REGISTRY: dict[str, tuple[str, str]] = {
 }
 
 
+def task_class(name: str) -> type[Task]:
+    """The task class for a task name: its shapes are readable before any data is made."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(_REGISTRY)}")
+    module_name, class_name = _REGISTRY[name]
+    return getattr(importlib.import_module(f".{module_name}", __name__), class_name)
+
+
 def make_task(config: RunConfig) -> Task:
     """The task object for ``config.task``."""
-    if config.task not in _REGISTRY:
-        raise ValueError(f"unknown task {config.task!r}; known tasks: {', '.join(_REGISTRY)}")
-    module_name, class_name = _REGISTRY[config.task]
-    module = importlib.import_module(f".{module_name}", __name__)
-    return getattr(module, class_name)(config)
+    return task_class(config.task)(config)
 
 
 class StreamingTask(Task):
