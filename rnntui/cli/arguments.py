@@ -12,7 +12,7 @@ import re
 
 from ..formatting import printable
 
-KEY_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+KEY_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*=")   # dots: --set sweep.ray=ADDRESS
 MAX_THREADS = 1024
 
 

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from ..engine.config import CELLS, SPLITS, ConfigError, parse_value
 from ..engine.presets import load_preset, parse_overrides
-from ..engine.sweep import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS
+from ..engine.sweep import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS, sweep_settings
 from ..formatting import format_duration
 from .arguments import comma_list
 from .signals import stop_on_sigint
@@ -52,6 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "beside it as <name>.curve.csv")
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="kernel: the compiled one-unit kernel only; torch: PyTorch populations")
+    parser.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                        help="run the populations as Ray tasks: auto (this machine's cluster), ray://HOST:PORT, "
+                             "or nothing for a local Ray instance (also --set sweep.ray=ADDRESS or a preset's "
+                             "[sweep] table); needs pip install 'rnntui[ray]'")
 
 
 def build_spec(args: argparse.Namespace):
@@ -60,6 +64,10 @@ def build_spec(args: argparse.Namespace):
 
     preset = load_preset(args.preset)
     overrides = parse_overrides(args.overrides)
+    settings = {**preset.sweep, **sweep_settings({key.removeprefix("sweep."): overrides.pop(key)
+                                                  for key in list(overrides) if key.startswith("sweep.")}, "--set")}
+    if args.ray is not None:
+        settings.update(sweep_settings({"ray": args.ray}, "--ray"))
     if args.split:
         overrides["split"] = args.split
     if args.device:
@@ -78,7 +86,7 @@ def build_spec(args: argparse.Namespace):
         values = study_values
     cells = tuple(args.cells) if args.cells else study_cells
     return SweepSpec(config, field=field, values=values, cells=cells, repeats=args.repeats, preset=preset.name,
-                     backend=args.backend, threads=args.threads or 0)
+                     backend=args.backend, threads=args.threads or 0, ray=settings.get("ray"))
 
 
 class _Progress:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..formatting import printable
 from .config import ConfigError, RunConfig, build_config, refuse_unused
+from .sweep.grid import sweep_settings
 
 MAX_BYTES = 64 * 1024        # shipped presets are under 2 KiB
 MAX_DOTS_PER_LINE = 128
@@ -42,6 +43,7 @@ class Preset:
     config: RunConfig
     path: Path | None = None
     contrast: str = ""      # the partner preset: the same task and budget, disease beside cure
+    sweep: dict[str, str] = field(default_factory=dict)   # the [sweep] table: how `rnntui sweep` runs it
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> "Preset":
         """The preset with some fields changed; setting one the run then ignores is an error saying why."""
@@ -109,10 +111,10 @@ def load_preset_file(path: Path) -> Preset:
         raise ConfigError({"toml": "nested too deeply"}, source) from None
     errors: dict[str, str] = {}
     for key, value in data.items():
-        if key == "config":
+        if key in ("config", "sweep"):
             continue
         if key not in DESCRIPTIVE_KEYS:
-            errors[key] = "unknown key; known keys: " + ", ".join([*DESCRIPTIVE_KEYS, "config"])
+            errors[key] = "unknown key; known keys: " + ", ".join([*DESCRIPTIVE_KEYS, "config", "sweep"])
         elif not isinstance(value, str):
             errors[key] = "must be a string"
         elif _control_characters(value):
@@ -128,6 +130,14 @@ def load_preset_file(path: Path) -> Preset:
         config = build_config(table, source=source)
     except ConfigError as exc:
         errors.update({f"config.{key}": message for key, message in exc.errors.items()})
+    sweep = data.get("sweep", {})
+    if not isinstance(sweep, dict):
+        errors["sweep"] = "must be a [sweep] table"
+        sweep = {}
+    try:
+        sweep = sweep_settings(sweep, source)
+    except ConfigError as exc:
+        errors.update(exc.errors)
     if errors:
         raise ConfigError(_first(errors), source)
     return Preset(
@@ -139,6 +149,7 @@ def load_preset_file(path: Path) -> Preset:
         config=config,
         path=path,
         contrast=data.get("contrast", ""),
+        sweep=sweep,
     )
 
 

@@ -30,7 +30,8 @@ from ..device import prepare_device, resolve_device
 from ..model import RecurrentModel, detach_state
 from ..optim import PopulationOptimizer, clip_gradients, member_grad_norms
 from ..resources import check_sweep
-from .grid import BACKENDS, LATCHING_CELLS, LATCHING_LENGTHS, LATCHING_REPEATS, SWEEPABLE_FIELDS
+from .grid import (BACKENDS, LATCHING_CELLS, LATCHING_LENGTHS, LATCHING_REPEATS, SWEEPABLE_FIELDS,
+                   check_ray_address)
 from .events import SweepEvent, SweepFinished, SweepPointResult, SweepProgress, SweepStarted
 from .kernel import KernelBatch, KernelUnavailable, kernel_member, load, unsupported
 from ..tasks import make_task
@@ -70,6 +71,7 @@ class SweepSpec:
     backend: str = "auto"
     threads: int = 0               # 0: one per available core
     memory_mb: int = 512           # data held at once; bounds the chunk size
+    ray: str | None = None         # None: this machine; else a Ray address ("" starts a local instance)
 
     @property
     def total_runs(self) -> int:
@@ -99,6 +101,11 @@ class SweepSpec:
                                  "lower the repeats or the grid")
         if self.backend not in BACKENDS:
             errors["backend"] = f"{self.backend!r} is not one of {', '.join(BACKENDS)}"
+        if self.ray is not None:
+            try:
+                check_ray_address(self.ray)
+            except ConfigError as exc:
+                errors.update(exc.errors)
         if errors:
             raise ConfigError(errors, "sweep")
 
@@ -408,6 +415,11 @@ def sweep(spec: SweepSpec, control: RunControl | None = None) -> Iterator[SweepE
     costs memory for one chunk (and the results), not for every run up front.
     """
     control = control or RunControl()
+    if spec.ray is not None:
+        from .remote import ray_sweep     # Ray loads only for a sweep that asks for it
+
+        yield from ray_sweep(spec, control)
+        return
     points = spec.points()                      # validates the spec
     check_sweep([run.config for run in points], min(spec.repeats, CHUNK_RUNS), spec.total_runs)
     if spec.backend == "kernel":
