@@ -109,11 +109,13 @@ def test_stop_cancels_what_has_not_landed_and_keeps_what_has(local_ray):
     assert ray.available_resources().get("CPU", 0) == 2, "cancelled tasks still hold CPUs"
 
 
-def test_cli_ray_sweep_writes_the_same_csv(local_ray, tmp_path):
+def test_cli_ray_sweep_writes_the_same_csv_and_store(local_ray, tmp_path, capsys):
     args = ["sweep", "latching-srnn", "--lengths", "3,5", "--repeats", "2", "--cells", "rnn_tanh,lstm",
             "--set", "n_samples=64", "epochs=1", "--csv"]
     assert main([*args, str(tmp_path / "local.csv")]) == 0
+    capsys.readouterr()
     assert main([*args, str(tmp_path / "ray.csv"), "--ray"]) == 0
+    assert "stored 8 runs" in capsys.readouterr().out     # the run store records Ray's runs too
     rows = {name: sorted(csv.DictReader((tmp_path / f"{name}.csv").open()), key=lambda r: (r["cell"], r["value"],
                                                                                            r["repeat"]))
             for name in ("local", "ray")}
