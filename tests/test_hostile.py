@@ -233,3 +233,104 @@ def test_shipped_presets_fit_a_small_machine():
 
     for preset in list_presets():
         assert sum(size for size, _ in run_estimate(preset.config).values()) < 1.5e9, preset.name
+
+
+# -- IMDB data -----------------------------------------------------------------------
+
+
+def imdb(path, tmp_path: Path) -> subprocess.CompletedProcess:
+    return rnntui("run", "imdb-lstm", "--imdb", str(path), "--data-dir", str(tmp_path / "cache"), timeout=30)
+
+
+def review_tar(reviews_per_folder: int = 40, big: int = 0) -> bytes:
+    """An uncompressed aclImdb tar with varied reviews (``big``: one review of that many bytes)."""
+    import io
+    import random
+    import tarfile
+
+    rng = random.Random(0)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as out:
+        for split in ("train", "test"):
+            for label in ("pos", "neg"):
+                for i in range(reviews_per_folder):
+                    data = " ".join(rng.choice(["good", "bad", "film", "plot", str(i)]) for _ in range(300)).encode()
+                    if big and i == 0:
+                        data = b"x" * big
+                    info = tarfile.TarInfo(f"aclImdb/{split}/{label}/{i}_7.txt")
+                    info.size = len(data)
+                    out.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
+def test_imdb_path_must_be_a_file_or_a_folder(tmp_path, target):
+    if target == "fifo":
+        target = tmp_path / "fifo.tar.gz"
+        os.mkfifo(target)
+    refused(imdb(target, tmp_path), "not a regular file or a folder")
+
+
+def test_a_symlink_loop_as_the_data_path_is_one_line(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    refused(imdb(loop, tmp_path), "symlink loop")
+    assert rnntui("--imdb", str(loop), "presets").returncode == 0     # other commands do not care
+
+
+def test_a_truncated_archive_is_refused(tmp_path):
+    import gzip
+
+    whole = gzip.compress(review_tar())
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(whole[: len(whole) * 9 // 10])
+    refused(imdb(cut, tmp_path), "incomplete")
+
+
+def test_an_archive_cut_at_a_member_boundary_is_refused(tmp_path):
+    """Whole members and a sound gzip stream, but no tar end marker: still incomplete."""
+    import gzip
+    import io
+    import tarfile
+
+    tar = review_tar()
+    offsets = [member.offset for member in tarfile.open(fileobj=io.BytesIO(tar))]
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(gzip.compress(tar[:offsets[len(offsets) * 9 // 10]]))
+    refused(imdb(cut, tmp_path), "no end marker")
+
+
+def test_an_oversized_review_is_refused_before_it_is_read(tmp_path):
+    import gzip
+
+    bomb = tmp_path / "bomb.tar.gz"
+    bomb.write_bytes(gzip.compress(review_tar(reviews_per_folder=2, big=3 << 20)))
+    refused(imdb(bomb, tmp_path), "at most 1 MiB")
+
+
+def test_an_archive_expanding_past_the_cap_is_refused(tmp_path, monkeypatch):
+    import gzip
+
+    from rnntui.engine.data import DataUnavailable, archive
+
+    path = tmp_path / "a.tar.gz"
+    path.write_bytes(gzip.compress(review_tar()))
+    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 100_000)
+    with pytest.raises(DataUnavailable, match="expands to more than"):
+        archive.read_reviews(path)
+
+
+def test_links_inside_a_data_folder_are_not_followed(tmp_path):
+    from rnntui.engine.data import archive
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET words")
+    root = tmp_path / "aclImdb"
+    for split in ("train", "test"):
+        for label in ("pos", "neg"):
+            folder = root / split / label
+            folder.mkdir(parents=True)
+            (folder / "1_7.txt").write_text("a fine film")
+    (root / "train" / "pos" / "2_8.txt").symlink_to(secret)
+    texts, _ = archive.read_reviews(root)["train"]
+    assert texts == ["a fine film", "a fine film"]

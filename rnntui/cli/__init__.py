@@ -81,16 +81,21 @@ def _accept_global_options(parser: argparse.ArgumentParser) -> None:
                 _accept_global_options(subparser)
 
 
+def _absolute(path: str) -> str:
+    """The path made absolute without following links (resolve() raises on a symlink loop)."""
+    return str(Path(path).expanduser().absolute())
+
+
 def _apply_data_options(args: argparse.Namespace) -> None:
     """Data and store locations and the thread count travel as environment variables, the loaders' one source of truth."""
     if args.threads:
         os.environ["RNNTUI_THREADS"] = str(args.threads)
     if args.imdb:
-        os.environ["RNNTUI_IMDB"] = str(Path(args.imdb).expanduser().resolve())
+        os.environ["RNNTUI_IMDB"] = _absolute(args.imdb)
     if args.data_dir:
-        os.environ["RNNTUI_CACHE"] = str(Path(args.data_dir).expanduser().resolve())
+        os.environ["RNNTUI_CACHE"] = _absolute(args.data_dir)
     if args.store:
-        os.environ[STORE_ENV] = str(Path(args.store).expanduser().resolve())
+        os.environ[STORE_ENV] = _absolute(args.store)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,9 +20,11 @@ a download or extraction needs it, the error says which directory to fix.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
+import stat
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -33,7 +35,7 @@ from rich.console import Console
 
 from ..config import build_config
 from . import download as fetch
-from .archive import extract_labelled, labelled_folders, read_reviews
+from .archive import extract_labelled, labelled_folders, read_reviews, review_entries
 from .encode import ImdbData, encode
 from .errors import DataUnavailable
 
@@ -60,8 +62,9 @@ def load_imdb(num_words: int = 10_000, maxlen: int = 80, *, source: str | os.Pat
     data = _load_encoded(stored)
     if data is None:
         started = time.perf_counter()
+        reviews = read_reviews(path)      # a bad source fails here, in one line, before any notice
         console.print(f"Encoding the IMDB reviews from {path} (once; cached afterwards)...")
-        data = encode(read_reviews(path), num_words, maxlen)
+        data = encode(reviews, num_words, maxlen)
         console.print(f"Encoded in {time.perf_counter() - started:.1f}s.")
         _store_encoded(data, stored, console)
     return data
@@ -72,10 +75,17 @@ def _given(source: str | os.PathLike | None) -> Path | None:
     if not raw:
         return None
     path = Path(raw).expanduser()
-    if not path.exists():
-        origin = "RNNTUI_IMDB" if not source else "the IMDB data path"
-        raise DataUnavailable(f"{origin} points to {path}, which does not exist; give an aclImdb "
-                              f"archive (.tar.gz) or an extracted aclImdb folder")
+    origin = "RNNTUI_IMDB" if not source else "the IMDB data path"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        what = "a symlink loop" if exc.errno == errno.ELOOP else "does not exist" \
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR) else f"unreadable ({exc.strerror})"
+        raise DataUnavailable(f"{origin} points to {path}, which {'is ' if what.startswith('a ') else ''}{what}; "
+                              "give an aclImdb archive (.tar.gz) or an extracted aclImdb folder") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise DataUnavailable(f"{origin} points to {path}, which is not a regular file or a folder; "
+                              "give an aclImdb archive (.tar.gz) or an extracted aclImdb folder")
     return path
 
 
@@ -132,10 +142,9 @@ def _identity(path: Path) -> str:
         return fetch.sha256_of(path)
     digest = hashlib.sha256(str(path.resolve()).encode())
     for folder in labelled_folders(path).values():
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.is_file():
-                stat = entry.stat()
-                digest.update(f"{entry.path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        for entry in sorted(review_entries(folder), key=lambda e: e.name):
+            info = entry.stat(follow_symlinks=False)
+            digest.update(f"{entry.path}|{info.st_size}|{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
