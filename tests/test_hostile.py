@@ -13,26 +13,7 @@ import pytest
 from rnntui.cli import GLOBAL_OPTIONS, build_parser
 from rnntui.cli.arguments import normalise_argv
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-       "NO_COLOR": "1"}
-
-
-def rnntui(*args: str, timeout: float = 60, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnntui", *args], capture_output=True, text=True,
-                          env={**ENV, **(env or {})}, cwd=cwd, timeout=timeout)
-
-
-def refused(result: subprocess.CompletedProcess, *words: str) -> str:
-    """Exit 2, exactly one stderr line holding every word, no traceback; returns the line."""
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
-
+from cli_helpers import ROOT, environment, refused, rnntui
 
 # -- the command line ------------------------------------------------------------
 
@@ -216,8 +197,8 @@ def test_the_address_space_limit_counts(tmp_path):
     code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30)); "
             "from rnntui.cli import main; sys.exit(main(['run', 'smoke', '--set', 'n_samples=1000000', "
             "'seq_len=2000']))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT,
-                            timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment(),
+                            cwd=ROOT, timeout=60)
     refused(result, "memory", "address-space limit", "lower n_samples or seq_len")
 
 
@@ -334,3 +315,100 @@ def test_links_inside_a_data_folder_are_not_followed(tmp_path):
     (root / "train" / "pos" / "2_8.txt").symlink_to(secret)
     texts, _ = archive.read_reviews(root)["train"]
     assert texts == ["a fine film", "a fine film"]
+
+
+# -- the compiled sweep kernel ----------------------------------------------------------
+
+
+@pytest.fixture
+def kernel_cache(tmp_path, monkeypatch):
+    """A fresh kernel cache under RNNTUI_CACHE; the build outcome is forgotten before and after."""
+    import shutil
+
+    from rnntui.engine.sweep import kernel
+
+    if not (os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler")
+    monkeypatch.setenv("RNNTUI_CACHE", str(tmp_path / "cache"))
+    kernel.forget()
+    yield tmp_path / "cache" / "kernels"
+    kernel.forget()
+
+
+def test_the_kernel_cache_is_private_and_honours_rnntui_cache(kernel_cache):
+    from rnntui.engine.sweep import kernel
+
+    kernel.load()
+    assert oct(kernel_cache.stat().st_mode & 0o777) == "0o700"
+    assert len(list(kernel_cache.glob("*.so"))) == 1 and len(list(kernel_cache.glob("*.so.sha256"))) == 1
+
+
+def test_a_loose_kernel_cache_is_tightened(kernel_cache):
+    from rnntui.engine.sweep import kernel
+
+    kernel_cache.mkdir(parents=True, mode=0o755)
+    kernel_cache.chmod(0o755)
+    kernel.load()
+    assert kernel_cache.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_planted_kernel_is_never_loaded(kernel_cache, tmp_path):
+    """A library with a constructor that leaves a mark, put where the kernel goes: rebuilt, never run."""
+    import shutil
+
+    from rnntui.engine.sweep import kernel
+
+    kernel.load()
+    target = next(kernel_cache.glob("*.so"))
+    mark = tmp_path / "planted-code-ran"
+    source = tmp_path / "evil.c"
+    source.write_text('#include <stdio.h>\n__attribute__((constructor)) static void run(void) '
+                      f'{{ FILE *f = fopen("{mark}", "w"); if (f) fclose(f); }}\n')
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(target), str(source)], check=True)
+    kernel.forget()
+    kernel.load()
+    assert not mark.exists()
+    assert kernel._trusted(target)
+
+
+def test_a_kernel_others_can_write_is_rebuilt(kernel_cache):
+    from rnntui.engine.sweep import kernel
+
+    kernel.load()
+    target = next(kernel_cache.glob("*.so"))
+    target.chmod(0o777)
+    assert not kernel._trusted(target)
+    kernel.forget()
+    kernel.load()
+    assert target.stat().st_mode & 0o022 == 0 and kernel._trusted(target)
+
+
+def test_two_ctrl_c_during_the_first_kernel_build_exit_130(tmp_path):
+    import shutil
+    import signal
+    import time
+
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler")
+    started = tmp_path / "build-started"
+    slow = tmp_path / "slow-cc"
+    slow.write_text(f"#!/bin/sh\ntouch {started}\nsleep 30\nexec {compiler} \"$@\"\n")
+    slow.chmod(0o755)
+    env = {**environment(), "RNNTUI_CACHE": str(tmp_path / "cache"), "CC": str(slow)}
+    process = subprocess.Popen([sys.executable, "-m", "rnntui", "sweep", "smoke", "--csv", str(tmp_path / "s.csv")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+        assert started.exists(), process.communicate()
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "AttributeError" not in stderr

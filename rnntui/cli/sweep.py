@@ -233,6 +233,9 @@ def run(args: argparse.Namespace) -> int:
             if ids:
                 console.print(f"stored {len(ids)} runs as {ids[0]}-{ids[-1]} in {store.path}", markup=False)
     store.close()
+    if started is None:        # stopped before the sweep began (say, during the kernel's first build)
+        console.print("stopped before the first run", markup=False)
+        return EXIT_INTERRUPTED
     metric = started.metric_name
     points = aggregate(results, metric)
     if points:

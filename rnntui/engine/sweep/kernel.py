@@ -1,21 +1,26 @@
 """The compiled sweep kernel: many one-unit models trained in C, one thread per core.
 
 ``kernel.c`` is built on first use with the system C compiler into the
-user cache (a second of compile time, keyed by the source, the machine and the
-flags) and loaded with ctypes, whose calls release the GIL, so disjoint member
-ranges train in parallel Python threads. Without a compiler, or with
+user cache (``RNNTUI_CACHE`` or the platform's; a second of compile time, keyed
+by the source, the machine and the flags) and loaded with ctypes. The cache
+directory is 0700 and a library is loaded only when it is the user's own file,
+writable by nobody else, with the sha256 recorded at build time; anything else
+is rebuilt. ctypes calls release the GIL, so disjoint member ranges train in
+parallel Python threads. Without a compiler, or with
 ``RNNTUI_SWEEP_KERNEL=0``, :func:`load` says why and the sweep falls back to the
 batched PyTorch path, which the tests hold the kernel to (~1e-6).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import hashlib
 import os
 import platform
 import shutil
+import stat
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -53,17 +58,56 @@ class Member(ctypes.Structure):
 
 
 def _cache_dir() -> Path:
+    """``<RNNTUI_CACHE or the user cache>/kernels``, as the IMDB cache."""
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("rnntui")) / "kernels"
+    return Path(os.environ.get("RNNTUI_CACHE") or platformdirs.user_cache_dir("rnntui")).expanduser() / "kernels"
+
+
+def _private_dir(path: Path) -> None:
+    """Make ``path`` a directory only this user can enter (0700), or raise OSError saying why not."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise OSError(f"{path} is not a directory")
+    if info.st_uid != os.getuid():
+        raise OSError(f"{path} belongs to another user")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        path.chmod(0o700)
+
+
+def _trusted(target: Path) -> bool:
+    """A built library is loaded only if it is this user's regular file, writable by nobody else,
+    and its sha256 equals the one recorded when it was built."""
+    try:
+        info = target.lstat()
+        record = _record(target).read_text().strip()
+    except OSError:
+        return False
+    return (stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
+            and record == _sha256(target))
+
+
+def _record(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _compile(compiler: str, flags: list[str], target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Build into a private temporary directory, record the hash, then move both into place."""
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         built = Path(scratch) / target.name
         subprocess.run([compiler, *flags, *COMMON_FLAGS, "-o", str(built), str(SOURCE), "-lm"],
                        check=True, capture_output=True, timeout=120)
+        built.chmod(0o700)
+        record = Path(scratch) / _record(target).name
+        record.write_text(_sha256(built) + "\n")
+        os.replace(record, _record(target))
         os.replace(built, target)
 
 
@@ -94,8 +138,13 @@ def _build_once() -> ctypes.CDLL | str:
                                                              platform.node()]).encode()).hexdigest()[:16]
         target = _cache_dir() / f"sweep_kernel-{key}.so"
         try:
-            if not target.exists():
+            _private_dir(target.parent)
+            if not _trusted(target):      # missing, planted or changed: build it again
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
                 _compile(compiler, flags, target)
+                if not _trusted(target):
+                    raise OSError(f"{target} changed while it was built")
             library = ctypes.CDLL(str(target))
         except (OSError, subprocess.SubprocessError) as exc:
             detail = getattr(exc, "stderr", b"") or b""
