@@ -68,6 +68,8 @@ class Pair:
 PAIRS = [
     # Pascanu et al.'s remedy: the learning rate that diverges without clipping learns with it.
     Pair("explode-clip", "explode-noclip", frozenset({"clip"}), disease_outcome=diverges, cure_outcome=learns),
+    # Gating carries the gradient across T: the LSTM solves what the tanh RNN cannot start on.
+    Pair("adding", "adding-rnn", frozenset({"cell"})),
 ]
 
 
