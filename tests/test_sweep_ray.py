@@ -32,6 +32,14 @@ def local_ray():
     ray.shutdown()
 
 
+def assert_cpus_come_back() -> None:
+    """Cancelled tasks give their CPUs back to the 2-CPU instance within seconds."""
+    deadline = time.monotonic() + 20
+    while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ray.available_resources().get("CPU", 0) == 2, "cancelled tasks still hold CPUs"
+
+
 def by_run(events) -> list[SweepPointResult]:
     return sorted((e for e in events if isinstance(e, SweepPointResult)), key=lambda r: (r.cell, r.value, r.repeat))
 
@@ -103,10 +111,7 @@ def test_stop_cancels_what_has_not_landed_and_keeps_what_has(local_ray):
             control.stop()
     landed = [e for e in events if isinstance(e, SweepPointResult)]
     assert events[-1].status == "stopped" and events[-1].runs_done == len(landed) < 12
-    deadline = time.monotonic() + 20
-    while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert ray.available_resources().get("CPU", 0) == 2, "cancelled tasks still hold CPUs"
+    assert_cpus_come_back()
 
 
 def test_cli_ray_sweep_writes_the_same_csv_and_store(local_ray, tmp_path, capsys):
@@ -150,3 +155,24 @@ def test_the_address_comes_from_the_flag_then_set_then_the_preset(tmp_path):
     path.write_text(text + '\n[sweep]\nray = 5\n')
     with pytest.raises(ConfigError, match="sweep.ray"):
         load_preset(str(path))
+
+
+async def test_x_in_the_sweep_screen_cancels_the_ray_tasks(local_ray):
+    from test_sweep_ui import Host, wait_for
+
+    spec = SweepSpec(E4, values=(2, 5, 8, 10, 15, 20, 25, 30), cells=("lstm",), repeats=2, backend="torch", ray="")
+    app = Host(spec)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.results, tries=2000)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen.outcome is not None, tries=500)
+        assert screen.outcome.status == "stopped" and screen.outcome.runs_done == len(screen.results) < 16
+    assert_cpus_come_back()
+
+
+def test_a_preset_with_a_sweep_table_opens_the_sweep_screen_on_ray():
+    from rnntui.ui.sweep import default_spec
+
+    assert default_spec(E4, "latching-srnn", ray="auto").ray == "auto"
+    assert default_spec(E4, "latching-srnn").ray is None

@@ -1,7 +1,8 @@
-"""Sweeps on a Ray cluster: each population is a Ray task, its results stream back as it lands.
+"""Sweeps on a Ray cluster: each value of the grid is a Ray task, its results stream back as it lands.
 
-A task trains its runs with the local sweep's own code, so every run is bit
-for bit the run a local sweep makes. Chunks are made lazily, a bounded number
+A task holds every cell and repeat of one value (the runs that share a data
+set) and trains them with the local sweep's own code, in the same
+populations, so every run is bit for bit the run a local sweep makes. Chunks are made lazily, a bounded number
 in flight, so a grid of millions never sits in memory. A task whose worker
 dies is retried by Ray; a task returns its runs only once all of them are
 trained, so a retry neither loses a run nor counts one twice. Stopping
@@ -24,7 +25,7 @@ from .events import SweepEvent, SweepFinished, SweepPointResult, SweepProgress, 
 from .populations import Run, SweepSpec, _Sweeper, data_key
 
 RUNS_PER_CPU = 16          # a task asks for one CPU per this many members (the kernel spreads them over threads)
-MAX_RUNS_PER_TASK = 256    # a population bigger than this is split over tasks
+MAX_RUNS_PER_TASK = 256    # a value with more runs than this is split over tasks between its cells
 IN_FLIGHT_PER_CPU = 2      # tasks queued per cluster CPU: enough to keep every core busy
 RETRIES = 3                # attempts after a worker dies
 WAIT_SECONDS = 0.2         # how often the stream looks at the stop button while waiting
@@ -51,10 +52,14 @@ def train_chunk(spec: SweepSpec, runs: list[Run], threads: int) -> list[SweepPoi
 
 
 def chunks(spec: SweepSpec) -> Iterator[list[Run]]:
-    """The runs of one (value, cell) at a time, the local sweep's populations, at most MAX_RUNS_PER_TASK each."""
+    """The runs of one value at a time, as the local sweep's chunks hold whole values.
+
+    A value with more than MAX_RUNS_PER_TASK runs is split between cells,
+    never inside one: a population trains whole, as it does locally.
+    """
     chunk: list[Run] = []
     for run in spec.runs():
-        if chunk and ((run.value, run.cell) != (chunk[0].value, chunk[0].cell) or len(chunk) == MAX_RUNS_PER_TASK):
+        if chunk and (run.value != chunk[0].value or (len(chunk) >= MAX_RUNS_PER_TASK and run.cell != chunk[-1].cell)):
             yield chunk
             chunk = []
         chunk.append(run)
@@ -85,7 +90,7 @@ class _Cluster:
         where = address or "a local Ray instance"
         gpus = f", {self.gpus} GPU{'s' if self.gpus != 1 else ''}" if self.gpus else ""
         unit = "a GPU per task" if self.use_gpu else f"1 CPU per {RUNS_PER_CPU} runs"
-        return f"Ray on {where} ({self.cpus} CPUs{gpus}; one task per population, {unit})"
+        return f"Ray on {where} ({self.cpus} CPUs{gpus}; one task per value, {unit})"
 
 
 def ray_sweep(spec: SweepSpec, control: RunControl) -> Iterator[SweepEvent]:

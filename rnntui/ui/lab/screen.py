@@ -449,4 +449,5 @@ class LabScreen(Screen[None]):
         if config is None:
             self.app.notify("Fix the fields marked in red first.", title="Cannot sweep", severity="error")
             return
-        self.app.push_screen(SweepScreen(default_spec(config, self.app.preset.name)))
+        preset = self.app.preset
+        self.app.push_screen(SweepScreen(default_spec(config, preset.name, ray=preset.sweep.get("ray"))))

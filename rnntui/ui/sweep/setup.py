@@ -27,13 +27,16 @@ EXAMPLES = {"seq_len": (5, 10, 20, 50, 100), "lr": (1e-4, 1e-3, 1e-2, 1e-1), "hi
             "clip_threshold": (0.1, 1.0, 10.0), "init": INITS}
 
 
-def default_spec(config: RunConfig, preset: str) -> SweepSpec:
-    """Sweep ``config`` over sequence length: the study's grid and cells where there is one."""
+def default_spec(config: RunConfig, preset: str, ray: str | None = None) -> SweepSpec:
+    """Sweep ``config`` over sequence length: the study's grid and cells where there is one.
+
+    ``ray``: the preset's ``[sweep]`` Ray address, where it has one (None: this machine).
+    """
     values, cells = DEFAULT_GRIDS.get(config.task, (None, (config.cell,)))
     if values is not None:
-        return SweepSpec(config, values=values, cells=cells, repeats=LATCHING_REPEATS, preset=preset)
+        return SweepSpec(config, values=values, cells=cells, repeats=LATCHING_REPEATS, preset=preset, ray=ray)
     lengths = tuple(sorted({max(2, round(config.seq_len * factor)) for factor in LENGTH_FACTORS}))
-    return SweepSpec(config, values=lengths, cells=cells, repeats=OTHER_REPEATS, preset=preset)
+    return SweepSpec(config, values=lengths, cells=cells, repeats=OTHER_REPEATS, preset=preset, ray=ray)
 
 
 def count(number: int, noun: str) -> str:
