@@ -287,26 +287,35 @@ class LabScreen(Screen[None]):
             self._stale.add("why")
 
     def tick(self) -> None:
-        """Redraw the next stale view. One view per tick keeps every frame short, so a
-        keypress never waits behind a whole-screen redraw; a full cycle stays under 0.25 s."""
+        """Redraw the next stale view on screen. One view per tick keeps every frame short, so a
+        keypress never waits behind a whole-screen redraw; a full cycle stays under 0.25 s.
+        Views off screen (another tab or screen) stay stale and catch up once shown."""
         if not self.app.is_running:  # shutting down: the views are being removed
             return
         for offset in range(len(VIEWS)):
             name = VIEWS[(self._turn + offset) % len(VIEWS)]
-            if name in self._stale:
+            if name in self._stale and self.on_screen(name):
                 self._stale.discard(name)
                 self._turn = VIEWS.index(name) + 1
                 self.draw(name)
                 return
 
     def flush(self) -> None:
-        """Redraw every stale view at once (a run just ended: show its final state now)."""
+        """Redraw every stale view on screen at once (a run just ended: show its final state now)."""
         if not self.app.is_running:
             return
-        stale, self._stale = self._stale, set()
         for name in VIEWS:
-            if name in stale:
+            if name in self._stale and self.on_screen(name):
+                self._stale.discard(name)
                 self.draw(name)
+
+    def on_screen(self, name: str) -> bool:
+        """Whether view ``name`` is shown: no full screen covers this one (a dialog leaves it
+        visible) and the view's tab is open."""
+        if not all(screen.is_modal for screen in self.app.screen_stack[1:]):
+            return False
+        tab = "why" if name == "why" else "runs" if name in ("table", "compare") else "live"
+        return name == "status" or self.query_one(TabbedContent).active == tab
 
     def draw(self, name: str) -> None:
         latest = self.app.runs[-1] if self.app.runs else None
@@ -319,8 +328,7 @@ class LabScreen(Screen[None]):
             for plot in self.query("#compare LivePlot").results(LivePlot):
                 plot.show([run.record for run in runs], [f"#{run.number}" for run in runs])
         elif name == "why":
-            if self.query_one(TabbedContent).active == "why":   # hidden: drawn when the tab opens
-                self.query_one(VerdictView).show(runs_to_explain(self.app.runs), contrast_hint(self))
+            self.query_one(VerdictView).show(runs_to_explain(self.app.runs), contrast_hint(self))
         elif latest is not None:
             widget = self.query_one(f"#{name}")
             widget.show(latest.record) if isinstance(widget, GradHeatmap) else widget.show([latest.record])

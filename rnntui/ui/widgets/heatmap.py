@@ -82,9 +82,15 @@ class GradHeatmap(Widget):
         super().__init__(id=id, classes=classes)
         self.record: RunRecord | None = None
         self._key: object = None
+        self._shown: tuple = ()
         self._lines: list[Strip] = []
 
     def show(self, record: RunRecord | None) -> None:
+        """Map this run's probes; without a new probe (or a new run) nothing is redrawn."""
+        shown = (id(record), len(record.probes) if record else 0)
+        if shown == self._shown:
+            return
+        self._shown = shown
         self.record = record
         self.refresh()
 

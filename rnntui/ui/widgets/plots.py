@@ -76,11 +76,13 @@ class LivePlot(PlotextPlot):
     """
 
     _drawn: tuple[object, list[Strip]] | None = None   # (size, lines) of the last plot
+    READS: tuple[str, ...] = ("steps", "evaluations")   # the record lists this plot draws from
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.records: list[RunRecord] = []
         self.labels: list[str] = []
+        self._shown: tuple = ()
         self._columns: dict[int, StepColumns] = {}
         self._key: dict[str, tuple[str, tuple[int, int, int]]] = {}   # label -> (glyph, rgb)
         self._notes: list[str] = []
@@ -88,11 +90,20 @@ class LivePlot(PlotextPlot):
         self._x_span: tuple[float, float] | None = None
 
     def show(self, records: Sequence[RunRecord], labels: Sequence[str] = ()) -> None:
-        """Plot these runs; ``labels`` name each run in an overlay."""
+        """Plot these runs; ``labels`` name each run in an overlay. Without news (the same runs,
+        no new data this plot reads) nothing is redrawn: plotext builds are the UI's main cost."""
+        shown = (tuple(labels), *((id(r), r.status, *self.data_version(r)) for r in records))
+        if shown == self._shown:
+            return
+        self._shown = shown
         self.records = list(records)
         self.labels = list(labels)
         self._columns = {id(r): self._columns.get(id(r)) or StepColumns(r) for r in self.records}
         self.refresh()
+
+    def data_version(self, record: RunRecord) -> tuple:
+        """What changes when ``record`` has news for this plot (the lengths of the lists it reads)."""
+        return tuple(len(getattr(record, name)) for name in self.READS)
 
     def steps(self, record: RunRecord) -> StepColumns:
         """The record's per-step columns, brought up to date."""
@@ -267,6 +278,8 @@ class LossPlot(LivePlot):
 class MetricPlot(LivePlot):
     """The task's validation metric per evaluation (log-y when lower is better)."""
 
+    READS = ("evaluations",)
+
     def draw(self, plt, points: int) -> None:
         if not self.records:
             self.set_title(plt, "metric")
@@ -297,6 +310,8 @@ class MetricPlot(LivePlot):
 class GradProfilePlot(LivePlot):
     """‖∂L/∂h_t‖ against t for the latest probe, the first probe faded behind it."""
 
+    READS = ("probes",)
+
     def draw(self, plt, points: int) -> None:
         probes = self.records[0].probes[:] if self.records else []
         if not probes:
@@ -317,6 +332,8 @@ class GradProfilePlot(LivePlot):
 
 class ClipPlot(LivePlot):
     """Global gradient norm before and after clipping, with the threshold line."""
+
+    READS = ("steps",)
 
     def draw(self, plt, points: int) -> None:
         if not self.records:
@@ -342,6 +359,9 @@ class ClipPlot(LivePlot):
 
 class TaskPlot(LivePlot):
     """The task's own picture: free-running sine vs truth, or recall truth vs prediction."""
+
+    def data_version(self, record: RunRecord) -> tuple:
+        return tuple((kind, view.step) for kind, view in record.views.copy().items())
 
     def whole_x(self) -> bool:
         return False
