@@ -44,7 +44,7 @@ def comma_list(text: str) -> list[str]:
     return items
 
 
-def _options(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]:
+def option_strings(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]:
     """(every option string, those that take exactly one value), over the parser and its subcommands.
 
     Reads argparse's ``_actions`` and ``_SubParsersAction``: tests/test_hostile.py
@@ -54,7 +54,7 @@ def _options(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for subparser in action.choices.values():
-                sub_every, sub_single = _options(subparser)
+                sub_every, sub_single = option_strings(subparser)
                 every |= sub_every
                 single |= sub_single
         elif action.option_strings:
@@ -67,7 +67,7 @@ def _options(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]:
 def normalise_argv(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """Rewrite ``OPTION -VALUE`` to ``OPTION=-VALUE`` and each ``KEY=VALUE`` after ``--set`` to
     ``--set=KEY=VALUE``, so negative numbers are values and ``--set`` stops at the first other word."""
-    every, single = _options(parser)
+    every, single = option_strings(parser)
     out: list[str] = []
     index = 0
     while index < len(argv):
