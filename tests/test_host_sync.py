@@ -109,3 +109,28 @@ def test_probe_results_survive_reading_in_one_transfer():
     for probe in probes:
         assert probe.clipped_norm == steps[probe.step].clipped_norm <= 0.05 * (1 + 1e-4)
         assert len(probe.spectral_radius) == 1 and set(probe.layer_norms)
+
+
+def _sweep_reads(reads, config) -> int:
+    from rnntui.engine.sweep import SweepSpec, sweep
+
+    reads.clear()
+    spec = SweepSpec(config, field="lr", values=(1e-3, 1e-2), cells=("rnn_tanh",), repeats=3, backend="torch")
+    assert list(sweep(spec))[-1].status == "finished"
+    return sum(reads.values())
+
+
+def test_sweep_populations_read_nothing_per_step(reads):
+    short = RunConfig(task="adding", cell="rnn_tanh", seq_len=10, hidden_size=8, batch_size=8, iterations=100,
+                      probe_every=0)
+    assert _sweep_reads(reads, short.replace(iterations=200)) == _sweep_reads(reads, short)
+
+
+def test_a_sweep_member_diverging_late_reports_its_first_bad_step():
+    from rnntui.engine.sweep import SweepPointResult, SweepSpec, sweep
+
+    config = CASES["diverging relu"]
+    alone = list(train(config))[-1]
+    spec = SweepSpec(config, field="lr", values=(config.lr,), cells=(config.cell,), repeats=1, backend="torch")
+    result = next(e for e in sweep(spec) if isinstance(e, SweepPointResult))
+    assert (result.status, result.steps) == (alone.status, alone.step) == ("diverged", 5)

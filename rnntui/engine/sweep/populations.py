@@ -365,8 +365,8 @@ class _Sweeper:
         steps = total_steps(first, task)
         step_work = sum(self.work(run, 1) for run in runs)
         report_every = max(1, steps // PROGRESS_SLICES)
-        diverged = [0] * len(runs)
-        losses: list[list[float]] = []
+        diverged = torch.zeros(len(runs), dtype=torch.int64, device=device)   # each member's first bad step
+        losses: list[torch.Tensor] = []         # read once at the end: no host sync per step
         state = None
         for step in range(1, steps + 1):
             if not self.control.gate():
@@ -378,19 +378,20 @@ class _Sweeper:
             loss.sum().backward()
             if task.carries_state:
                 state = detach_state(forward.state)
-            finite = (torch.isfinite(loss) & torch.isfinite(member_grad_norms(params))).tolist()
-            diverged = [d or (0 if ok else step) for d, ok in zip(diverged, finite)]
+            finite = torch.isfinite(loss) & torch.isfinite(member_grad_norms(params))
+            diverged = torch.where((diverged == 0) & ~finite, step, diverged)
             clip_gradients(params, first.clip, thresholds)
             optimizer.step()
-            losses.append(loss.detach().cpu().tolist())
+            losses.append(loss.detach())
             self.done_work += step_work
             if step % report_every == 0:
                 yield self.progress()
         validation = stack_batches([t.validation_batch() for t in members]).to(device)
         val_loss, metrics = evaluate(model, task, validation)
         metrics = {name: value.cpu() for name, value in metrics.items()}
+        losses_by_step, diverged = torch.stack(losses).cpu(), diverged.tolist()
         for index, run in enumerate(runs):
-            train_loss = _last_epoch_mean([row[index] for row in losses], run.config, task, steps)
+            train_loss = _last_epoch_mean(losses_by_step[:, index], run.config, task, steps)
             self.results += 1
             yield _result(run, task, steps, diverged[index], train_loss, val_loss.cpu(), metrics, index)
         yield self.progress()
