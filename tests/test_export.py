@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from rnntui.engine import export
+from rnntui.engine import export, files
 from rnntui.engine.config import FIELDS, RunConfig
 from rnntui.engine.events import Evaluation, ProbeResult, RunFinished, RunStarted, StepMetrics
 from rnntui.engine.export import ExportError, export_run, timesteps_path, write_atomic
+from rnntui.engine.files import TargetRefused
 from rnntui.engine.record import RunRecord
 
 CONFIG = RunConfig(task="latching", seq_len=4, cell="gru", hidden_size=3, lr=0.01)
@@ -130,9 +131,9 @@ def test_skips_unwritable_fallbacks(tmp_path, monkeypatch):
     assert result.paths[0] == tmp_path / "two" / "run.csv"
 
 
-def test_default_fallbacks_are_a_cache_and_the_temp_dir():
-    cache, temp = export.fallback_dirs()
-    assert cache.parts[-2:] == ("rnntui", "runs") and temp.name == "rnntui-runs"
+def test_the_only_fallback_is_the_users_cache():
+    (cache,) = export.fallback_dirs()
+    assert cache.parts[-2:] == ("rnntui", "runs") and not str(cache).startswith("/tmp/rnntui")
 
 
 def test_no_writable_place_is_an_error(tmp_path, monkeypatch):
@@ -145,7 +146,7 @@ def test_no_writable_place_is_an_error(tmp_path, monkeypatch):
 
 def test_no_temp_files_are_left(tmp_path):
     export_run(make_record(), tmp_path / "run.csv")
-    export_run(make_record(), tmp_path / "run.csv")   # overwrite
+    export_run(make_record(), tmp_path / "run.csv", force=True)   # replace
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.csv", "run.timesteps.csv"]
 
 
@@ -165,3 +166,88 @@ def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path, monkeypatch):
 
 def test_timesteps_path_sits_beside_the_summary():
     assert timesteps_path(Path("out/exp.csv")) == Path("out/exp.timesteps.csv")
+
+
+def test_files_follow_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        paths = export_run(make_record(), tmp_path / "run.csv").paths
+        os.umask(0o027)
+        paths += export_run(make_record(), tmp_path / "other.csv").paths
+    finally:
+        os.umask(previous)
+    assert [p.stat().st_mode & 0o777 for p in paths] == [0o644, 0o644, 0o640, 0o640]
+
+
+def test_an_existing_file_is_kept_without_force(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "fallback_dirs", lambda: [tmp_path / "fallback"])
+    (tmp_path / "run.csv").write_text("mine")
+    result = export_run(make_record(), tmp_path / "run.csv")
+    assert (tmp_path / "run.csv").read_text() == "mine"
+    assert result.fallback_used and "--force" in result.message
+    assert not (tmp_path / "run.timesteps.csv").exists()       # the pair is never split
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "directory", "protected"])
+def test_non_regular_or_protected_targets_are_refused_even_with_force(tmp_path, kind):
+    target = tmp_path / "run.csv"
+    protect = ()
+    if kind == "symlink":
+        (tmp_path / "elsewhere").write_text("x")
+        target.symlink_to(tmp_path / "elsewhere")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "directory":
+        target = tmp_path / "run.timesteps.csv"
+        target.mkdir()
+        target = tmp_path / "run.csv"
+    else:
+        target.write_text("[config]\n")
+        protect = (target,)
+    with pytest.raises(TargetRefused):
+        files.write_files((target, timesteps_path(target)), ["a", "b"], force=True, protect=protect)
+    if kind == "symlink":
+        assert (tmp_path / "elsewhere").read_text() == "x"
+
+
+@pytest.mark.parametrize("length", [236, 241, 245, 246, 251, 255])
+def test_a_long_name_writes_the_whole_pair_or_nothing(tmp_path, monkeypatch, length):
+    """The timesteps name is 10 bytes longer: from 246 bytes it cannot exist, so neither is written."""
+    monkeypatch.setattr(export, "fallback_dirs", lambda: [tmp_path / "fallback"])
+    target = tmp_path / ("x" * (length - 4) + ".csv")
+    if length + 10 <= 255:
+        assert export_run(make_record(), target).paths == (target, timesteps_path(target))
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, timesteps_path(target).name])
+    else:
+        with pytest.raises(ExportError, match="longer than the file system allows"):
+            export_run(make_record(), target)
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_second_file_removes_the_first_and_every_temporary(tmp_path, monkeypatch):
+    real_link = os.link
+    calls = []
+
+    def link_then_fail(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", link_then_fail)
+    with pytest.raises(OSError):
+        files.write_files((tmp_path / "a.csv", tmp_path / "a.timesteps.csv"), ["1", "2"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_preset_names_cannot_lead_out_of_the_directory():
+    path = export.default_export_path("/../../../tmp/x/ESCAPED", 7)
+    assert path.parent == Path("runs") and ".." not in path.name and "/" not in path.name
+    assert path.name.endswith("-tmp-x-ESCAPED-7.csv")
+    assert export.safe_name("\x1b[31m") == "31m" and export.safe_name("...") == "run"
+
+
+def test_choose_path_reads_a_trailing_slash_as_a_directory(tmp_path):
+    assert export.choose_path(f"{tmp_path}/new/", "smoke", 3).parent == tmp_path / "new"
+    assert export.choose_path(str(tmp_path / "new"), "smoke", 3) == tmp_path / "new"
+    assert export.choose_path(None, "smoke", 3).parent == Path("runs")

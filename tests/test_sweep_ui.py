@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import Input, ProgressBar, Select, Static
 
-from rnntui.engine.sweep import export as sweep_export
+from rnntui.engine import export as run_export
 from rnntui.engine.config import RunConfig
 from rnntui.engine.control import RunControl
 from rnntui.engine.sweep import SweepSpec
@@ -139,7 +139,7 @@ async def test_field_dialog_restarts_the_sweep_over_another_field():
 
 async def test_export_key_writes_both_csvs_and_reports_an_unwritable_path(tmp_path, monkeypatch):
     fallback = tmp_path / "fallback"
-    monkeypatch.setattr(sweep_export, "fallback_dirs", lambda: [fallback])
+    monkeypatch.setattr(run_export, "fallback_dirs", lambda: [fallback])
     app = Host(SweepSpec(TINY, values=(3, 5), cells=("rnn_tanh",), repeats=2))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen

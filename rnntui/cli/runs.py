@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from ..engine.config import ConfigError
 from ..engine.store import RunFilter, RunStore, RunSummary
 
 STATUSES = ("running", "finished", "diverged", "stopped", "interrupted")
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_WRITE_FAILED = 0, 3
 LIST_LIMIT = 50
 RELATIVE = re.compile(r"(\d+)([mhdw])")
 UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -128,29 +129,24 @@ def show_lines(store: RunStore, run_id: int) -> list[str]:
 
 
 def _export(store: RunStore, args: argparse.Namespace) -> int:
-    from ..engine.export import ExportError, default_export_path, export_run
+    from ..engine.export import ExportError, choose_path, export_run
 
     ids = list(dict.fromkeys(args.ids))
     records = [(run_id, _load(store, run_id)) for run_id in ids]
     target = args.csv
-    several = len(records) > 1
-    if several and target and not (target.endswith("/") or Path(target).is_dir()):
+    if len(records) > 1 and target and not (target.endswith(("/", os.sep)) or Path(target).is_dir()):
         raise ConfigError({"--csv": f"{len(records)} runs need a directory: {target}/"})
     failed = False
     for run_id, record in records:
-        if target and not several and not target.endswith("/"):
-            path = Path(target)
-        else:
-            path = default_export_path(record.preset, run_id,
-                                       Path(target) if target else Path("runs"))
         try:
-            result = export_run(record, path)
+            result = export_run(record, choose_path(target, record.preset, run_id), force=args.force,
+                                protect=(store.path,))
         except ExportError as exc:
             print(f"rnntui: run {run_id}: {exc}", file=sys.stderr)
             failed = True
         else:
             print(f"run {run_id}: {result.message}", file=sys.stderr if result.fallback_used else sys.stdout)
-    return 3 if failed else EXIT_OK
+    return EXIT_WRITE_FAILED if failed else EXIT_OK
 
 
 def _remove(store: RunStore, args: argparse.Namespace) -> int:
@@ -179,7 +175,7 @@ def _remove(store: RunStore, args: argparse.Namespace) -> int:
 def _rerun(store: RunStore, args: argparse.Namespace) -> int:
     from .run import run_headless, stored_preset
 
-    return run_headless(stored_preset(args.id, store), Path(args.csv) if args.csv else None, store=store)
+    return run_headless(stored_preset(args.id, store), args.csv, force=args.force, store=store)
 
 
 ACTIONS = {"list": _list, "export": _export, "rm": _remove, "rerun": _rerun,

@@ -1,29 +1,70 @@
-"""How a headless command hears the user (or the system) ask it to stop."""
+"""How a headless command hears the user (or the system) ask it to stop.
+
+Ctrl+C, SIGTERM and SIGHUP (a dropped SSH session) all stop the same way: the
+first asks the run to stop after its current step, so it is recorded and
+exported; a second stops training at once. Once the results are being
+written, a second press is only noted and the export completes; a third
+abandons it (the run is in the store either way). After a hang-up the
+terminal is gone, so output to it is dropped instead of failing.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Iterator
 
 from ..engine.control import RunControl
 
+SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+ABANDON_AT = 3
 
-@contextmanager
-def stop_on_sigint(control: RunControl) -> Iterator[None]:
-    """First Ctrl+C asks the run to stop; a second raises KeyboardInterrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
-    def handler(signum, frame):
-        if control.stop_requested:
+class Stopper:
+    def __init__(self, control: RunControl):
+        self.control = control
+        self.received: list[int] = []
+        self.writing = False
+
+    def exit_code(self, default: int) -> int:
+        """The first signal's conventional code (128 + number), else ``default``."""
+        return SIGNAL_EXIT_CODES[self.received[0]] if self.received else default
+
+    def handle(self, signum: int, frame) -> None:
+        self.received.append(signum)
+        if signum == signal.SIGHUP:
+            _drop_terminal_output()
+        if len(self.received) == 1:
+            self.control.stop()
+        elif self.writing and len(self.received) < ABANDON_AT:
+            print("rnntui: still writing the results; press Ctrl+C once more to abandon the CSV files "
+                  "(the run stays in the store)", file=sys.stderr, flush=True)
+        else:
             raise KeyboardInterrupt
-        control.stop()
 
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    @contextmanager
+    def installed(self) -> Iterator["Stopper"]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {signum: signal.signal(signum, self.handle) for signum in SIGNAL_EXIT_CODES}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+def _drop_terminal_output() -> None:
+    """Point stdout and stderr that went to the lost terminal at /dev/null (a log file keeps its lines)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream.isatty():
+                os.dup2(null, stream.fileno())
+        except (OSError, ValueError):
+            continue
+    os.close(null)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from rich import box
 from rich.console import Console
@@ -21,9 +20,9 @@ from ..engine.presets import load_preset, parse_overrides
 from ..engine.sweep import BACKENDS, DEFAULT_GRIDS, LATCHING_REPEATS, SWEEPABLE_FIELDS, sweep_settings
 from ..formatting import format_duration
 from .arguments import comma_list
-from .signals import stop_on_sigint
+from .signals import Stopper
 
-EXIT_FINISHED, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_FINISHED, EXIT_DIVERGED, EXIT_WRITE_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
 LINE_EVERY_SECONDS = 2.0
 
 
@@ -34,7 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "that setting and seed (seed = the preset's seed + repeat), batched into one "
                     "computation. Latching presets default to E4's grid (T = 2 ... 200, SimpleRNN vs "
                     "LSTM, 30 repeats). Exit codes: 0 finished, 1 finished with diverged runs, "
-                    "2 bad input, 130 interrupted.")
+                    "2 bad input, 3 results could not be written anywhere, 130/143/129 stopped by "
+                    "Ctrl+C/SIGTERM/SIGHUP.")
     parser.add_argument("preset", metavar="PRESET_OR_PATH", help="a shipped preset name or a .toml file")
     grid = parser.add_mutually_exclusive_group()
     grid.add_argument("--lengths", type=comma_list, metavar="T,T,...", help="sequence lengths to sweep (field seq_len)")
@@ -47,9 +47,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", choices=SPLITS, help="validation split (keras_tail: the original quirk)")
     parser.add_argument("--set", dest="overrides", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
                         help="override config fields, e.g. --set epochs=10 forget_bias=1")
-    parser.add_argument("--csv", type=Path, metavar="PATH",
-                        help="per-run CSV (default runs/<time>-<preset>-sweep.csv); the curve goes "
-                             "beside it as <name>.curve.csv")
+    parser.add_argument("--csv", metavar="PATH",
+                        help="per-run CSV (default runs/<time>-<preset>-sweep.csv; PATH/ means a directory); "
+                             "the curve goes beside it as <name>.curve.csv")
+    parser.add_argument("--force", action="store_true", help="replace --csv files that exist")
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="kernel: the compiled one-unit kernel only; torch: PyTorch populations")
     parser.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
@@ -181,23 +182,24 @@ class _Keeper:
 
 def run(args: argparse.Namespace) -> int:
     from ..engine.control import RunControl
-    from ..engine.store import RunStore, StoreError
-    from ..engine.export import ExportError, default_export_path
-    from ..engine.sweep import aggregate, sweep
-    from ..engine.sweep import SweepFinished, SweepPointResult, SweepProgress, SweepStarted
-    from ..engine.sweep import export_sweep
+    from ..engine.files import deferred_signals
+    from ..engine.store import RunStore
+    from ..engine.sweep import SweepFinished, SweepPointResult, SweepProgress, SweepStarted, curve_path, sweep
+    from .run import check_csv_target
 
     spec = build_spec(args)
     store = RunStore()
+    check_csv_target(args.csv, curve_path, force=args.force, protect=(store.path,))
     keeper: _Keeper | None = None
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     control = RunControl()
+    stopper = Stopper(control)
     results: list[SweepPointResult] = []
     started: SweepStarted | None = None
     finished: SweepFinished | None = None
     progress: _Progress | None = None
-    with stop_on_sigint(control):
+    with stopper.installed():
         events = sweep(spec, control)
         try:
             try:
@@ -222,8 +224,30 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             events.close()
         finally:
+            stopper.writing = True       # from here a second press is noted, a third abandons the CSV
             if progress is not None:
                 progress.close()
+        try:
+            written = _keep(args, spec, store, keeper, started, finished, results, console, errors)
+        except KeyboardInterrupt:
+            errors.print("rnntui: the CSV files were abandoned; the finished runs are in the store", markup=False)
+            written = True
+        finally:
+            with deferred_signals():
+                store.close()
+    if not written:
+        return EXIT_WRITE_FAILED
+    if finished is None or finished.status != "finished":
+        return stopper.exit_code(EXIT_INTERRUPTED)
+    return stopper.exit_code(EXIT_DIVERGED if any(r.status == "diverged" for r in results) else EXIT_FINISHED)
+
+
+def _keep(args, spec, store, keeper, started, finished, results, console: Console, errors: Console) -> bool:
+    """Commit the runs to the store, print the summary, write the CSV pair; False if it went nowhere."""
+    from ..engine.export import ExportError, choose_path
+    from ..engine.store import StoreError
+    from ..engine.sweep import aggregate, export_sweep
+
     if keeper is not None:
         try:
             ids = keeper.finish()
@@ -232,10 +256,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             if ids:
                 console.print(f"stored {len(ids)} runs as {ids[0]}-{ids[-1]} in {store.path}", markup=False)
-    store.close()
-    if started is None:        # stopped before the sweep began (say, during the kernel's first build)
+    if started is None:
         console.print("stopped before the first run", markup=False)
-        return EXIT_INTERRUPTED
+        return True
     metric = started.metric_name
     points = aggregate(results, metric)
     if points:
@@ -245,12 +268,10 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"{status} {len(results)}/{started.total_runs} runs in {format_duration(elapsed)} "
                   f"({elapsed:.1f} s)", markup=False)
     try:
-        export = export_sweep(results, args.csv or default_export_path(f"{spec.preset}-sweep"),
-                              preset=spec.preset, field=spec.field, metric=metric)
+        export = export_sweep(results, choose_path(args.csv, f"{spec.preset}-sweep"), preset=spec.preset,
+                              field=spec.field, metric=metric, force=args.force, protect=(store.path,))
     except ExportError as exc:
         errors.print(f"rnntui: {exc}", markup=False)
-    else:
-        (errors if export.fallback_used else console).print(f"CSV: {export.message}", markup=False)
-    if status != "finished":
-        return EXIT_INTERRUPTED
-    return EXIT_DIVERGED if any(r.status == "diverged" for r in results) else EXIT_FINISHED
+        return False
+    (errors if export.fallback_used else console).print(f"CSV: {export.message}", markup=False)
+    return True

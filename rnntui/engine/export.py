@@ -2,9 +2,10 @@
 
 ``<name>.csv`` has one row per evaluation point and every config field as a
 column, so many runs concatenate in pandas; ``<name>.timesteps.csv`` holds the
-per-timestep gradient profile of every probe. Files are written atomically;
-when the requested place is unwritable the same files go to a fallback
-directory and the result says where.
+per-timestep gradient profile of every probe. The pair is written whole or
+not at all, never over an existing file without ``force`` (see
+:mod:`rnntui.engine.files`); when the requested place is unwritable the same
+files go to the user's cache directory and the result says where.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ import csv
 import io
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import platformdirs
 
 from .config import FIELDS
+from .files import TargetRefused, write_files
 from .record import RunRecord
 
 RUN_COLUMNS = ("preset", "device_used", "status", "finished_step", "reason", "metric_name",
@@ -60,8 +61,9 @@ def default_export_path(preset: str, run_id: int | None = None, directory: Path 
 
 
 def fallback_dirs() -> list[Path]:
-    """Where results go when the requested directory cannot be written."""
-    return [Path(platformdirs.user_cache_dir("rnntui")) / "runs", Path(tempfile.gettempdir()) / "rnntui-runs"]
+    """Where results go when the requested place cannot be written: the user's own cache, never a
+    shared directory such as /tmp that another user could have prepared."""
+    return [Path(platformdirs.user_cache_dir("rnntui")) / "runs"]
 
 
 def timesteps_path(path: Path) -> Path:
@@ -118,47 +120,52 @@ def render_csv(header: list[str] | tuple[str, ...], rows: list[dict[str, Any]]) 
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory and ``os.replace``: never a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent,
-                                         prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    """One file, replaced whole or not at all (see :func:`rnntui.engine.files.write_files`)."""
+    write_files((Path(path),), (text,), force=True)
+
+
+def choose_path(text: str | None, preset: str, run_id: int | None = None) -> Path:
+    """The summary path for ``--csv TEXT``: none gives the default name in ``runs/``, a directory
+    (an existing one, or any path ending in ``/``) the default name inside it, else the file itself."""
+    if not text:
+        return default_export_path(preset, run_id)
+    path = Path(text).expanduser()
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        return default_export_path(preset, run_id, path)
+    return path
+
+
+def write_with_fallback(paths: tuple[Path, ...], documents: list[str], *, force: bool = False,
+                        protect: Iterable[Path] = ()) -> ExportResult:
+    """Write the set at ``paths``, else under a fallback directory; :class:`ExportError` if nowhere."""
+    protect = tuple(protect)
     try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+        write_files(paths, documents, force=force, protect=protect)
+        return ExportResult(paths, False, f"wrote {paths[0]} and {paths[1].name}")
+    except TargetRefused as exc:
+        problem = f"cannot write {exc}"
+    except OSError as exc:
+        problem = f"cannot write {paths[0]}: {exc.strerror or exc}"
+    for directory in fallback_dirs():
+        moved = tuple(directory / path.name for path in paths)
+        try:
+            write_files(moved, documents, protect=protect)
+        except (OSError, TargetRefused):
+            continue
+        return ExportResult(moved, True, f"{problem}; wrote {moved[0]} and {moved[1].name} instead")
+    raise ExportError(f"{problem}; no fallback directory was writable either: nothing was written")
 
 
-def _write_pair(path: Path, documents: list[str]) -> tuple[Path, ...]:
-    targets = (path, timesteps_path(path))
-    for target, text in zip(targets, documents):
-        write_atomic(target, text)
-    return targets
-
-
-def export_run(record: RunRecord, path: Path) -> ExportResult:
+def export_run(record: RunRecord, path: Path, *, force: bool = False, protect: Iterable[Path] = ()) -> ExportResult:
     """Write the summary and timestep CSVs at ``path``, or at a fallback if that fails.
 
-    A directory ``path`` gets ``<preset>.csv`` inside it. Raises
-    :class:`ExportError` only when no fallback could be written either.
+    A directory ``path`` gets ``<preset>.csv`` inside it. An existing file is
+    replaced only with ``force``; ``protect`` names files never to replace (the
+    preset file, the run store). Raises :class:`ExportError` only when no
+    fallback could be written either.
     """
     path = Path(path).expanduser()
     if path.is_dir():
-        path = path / f"{record.preset}.csv"
+        path = path / f"{safe_name(record.preset)}.csv"
     documents = [render_csv(*summary_rows(record)), render_csv(TIMESTEP_COLUMNS, timestep_rows(record))]
-    try:
-        paths = _write_pair(path, documents)
-        return ExportResult(paths, False, f"wrote {paths[0]} and {paths[1].name}")
-    except OSError as exc:
-        problem = f"cannot write {path}: {exc.strerror or exc}"
-    for directory in fallback_dirs():
-        try:
-            paths = _write_pair(directory / path.name, documents)
-        except OSError:
-            continue
-        return ExportResult(paths, True, f"{problem}; wrote {paths[0]} and {paths[1].name} instead")
-    raise ExportError(f"{problem}; no fallback directory was writable either")
+    return write_with_fallback((path, timesteps_path(path)), documents, force=force, protect=protect)

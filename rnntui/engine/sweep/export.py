@@ -8,9 +8,10 @@ value). Both are written atomically, to a fallback directory if need be.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from ..config import FIELDS
-from ..export import ExportError, ExportResult, render_csv, fallback_dirs, write_atomic
+from ..export import ExportResult, render_csv, safe_name, write_with_fallback
 from .populations import CurvePoint, aggregate
 from .events import SweepPointResult
 
@@ -45,22 +46,11 @@ def curve_rows(points: list[CurvePoint], preset: str, field: str, metric: str) -
 
 
 def export_sweep(results: list[SweepPointResult], path: Path, *, preset: str, field: str,
-                 metric: str) -> ExportResult:
+                 metric: str, force: bool = False, protect: Iterable[Path] = ()) -> ExportResult:
     """Write both CSVs at ``path`` (a directory gets ``<preset>-sweep.csv``), or at a fallback."""
     path = Path(path).expanduser()
     if path.is_dir():
-        path = path / f"{preset}-sweep.csv"
+        path = path / f"{safe_name(preset)}-sweep.csv"
     documents = [render_csv(*run_rows(results, preset, field)),
                  render_csv(*curve_rows(aggregate(results, metric), preset, field, metric))]
-    problem = None
-    for target in [path, *(directory / path.name for directory in fallback_dirs())]:
-        try:
-            for where, text in zip((target, curve_path(target)), documents):
-                write_atomic(where, text)
-        except OSError as exc:
-            problem = problem or f"cannot write {path}: {exc.strerror or exc}"
-            continue
-        message = f"wrote {target} and {curve_path(target).name}"
-        return ExportResult((target, curve_path(target)), target != path,
-                            f"{problem}; {message} instead" if problem else message)
-    raise ExportError(f"{problem}; no fallback directory was writable either")
+    return write_with_fallback((path, curve_path(path)), documents, force=force, protect=protect)
