@@ -412,3 +412,11 @@ def test_two_ctrl_c_during_the_first_kernel_build_exit_130(tmp_path):
         process.kill()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "AttributeError" not in stderr
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--resolution", "2000", "--T", "100000"], ["point-steps", "lower --resolution or --T"]),
+    (["--T", "100000", "--resolution", "2", "--start", "1", "1", "--steps", "100000"], ["lower --steps or --T"]),
+])
+def test_absurd_landscapes_are_refused_at_once(argv, words):
+    refused(rnntui("landscape", *argv, timeout=20), *words)

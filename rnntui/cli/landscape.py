@@ -19,6 +19,9 @@ from .arguments import comma_list
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 MAX_CELLS = 4_000_000   # grid points × len(T): keeps the CSV and memory sane
+# Work caps (measured at 20-50 M grid point-steps/s and 6-15 k descent steps/s on the 2-core box):
+MAX_GRID_WORK = 1_000_000_000      # grid points × ΣT: under a minute
+MAX_DESCENT_WORK = 1_000_000       # descent steps × ΣT (each a few small tensor ops): a few minutes
 
 
 def _finite(text: str) -> float:
@@ -129,6 +132,15 @@ def run(args: argparse.Namespace) -> int:
     if args.resolution ** 2 * len(steps) > MAX_CELLS:
         print(f"rnntui landscape: {args.resolution}² points × {len(steps)} T values exceeds "
               f"{MAX_CELLS:,} rows; lower --resolution or pass fewer --T", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    work = args.resolution ** 2 * sum(steps)
+    if work > MAX_GRID_WORK:
+        print(f"rnntui landscape: {args.resolution}² points × ΣT = {sum(steps):,} is {work:.1e} point-steps, "
+              f"more than {MAX_GRID_WORK:.0e} (about a minute); lower --resolution or --T", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.start is not None and args.steps * sum(steps) > MAX_DESCENT_WORK:
+        print(f"rnntui landscape: {args.steps:,} descent steps × ΣT = {sum(steps):,} is more than "
+              f"{MAX_DESCENT_WORK:.0e} steps through time; lower --steps or --T", file=sys.stderr)
         return EXIT_BAD_INPUT
     import torch
 
