@@ -176,3 +176,14 @@ def test_a_preset_with_a_sweep_table_opens_the_sweep_screen_on_ray():
 
     assert default_spec(E4, "latching-srnn", ray="auto").ray == "auto"
     assert default_spec(E4, "latching-srnn").ray is None
+
+
+def test_an_unreachable_cluster_is_one_line_and_exit_2(monkeypatch, capsys):
+    def refuse(**options):
+        raise ConnectionError(f"Could not find any running Ray instance at {options['address']}.\nStart one.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", refuse)
+    assert main(["sweep", "latching-srnn", "--lengths", "3", "--repeats", "1", "--ray", "auto"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "cannot reach a Ray cluster at 'auto'" in error

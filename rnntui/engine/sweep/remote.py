@@ -2,8 +2,9 @@
 
 A task holds every cell and repeat of one value (the runs that share a data
 set) and trains them with the local sweep's own code, in the same
-populations, so every run is bit for bit the run a local sweep makes. Chunks are made lazily, a bounded number
-in flight, so a grid of millions never sits in memory. A task whose worker
+populations, so every run is bit for bit the run a local sweep makes. Chunks
+are made lazily, a bounded number in flight, so a grid of millions never sits
+in memory. A task whose worker
 dies is retried by Ray; a task returns its runs only once all of them are
 trained, so a retry neither loses a run nor counts one twice. Stopping
 cancels what has not landed and keeps what has.
@@ -39,7 +40,11 @@ def connect(address: str):
         raise ConfigError({"ray": "Ray is not installed: pip install 'rnntui[ray]'"}) from None
     if not ray.is_initialized():
         options = {"address": address} if address else {"include_dashboard": False}
-        ray.init(**options, logging_level=logging.WARNING, log_to_driver=False)
+        try:
+            ray.init(**options, logging_level=logging.WARNING, log_to_driver=False)
+        except ConnectionError as exc:
+            reason = " ".join(str(exc).split())
+            raise ConfigError({"ray": f"cannot reach a Ray cluster at {address!r}: {reason}"}) from None
     return ray
 
 
