@@ -297,7 +297,7 @@ class LabScreen(Screen[None]):
             if name in self._stale and self.on_screen(name):
                 self._stale.discard(name)
                 self._turn = VIEWS.index(name) + 1
-                self.draw(name)
+                self.draw(name, background=True)
                 return
 
     def flush(self) -> None:
@@ -317,7 +317,8 @@ class LabScreen(Screen[None]):
         tab = "why" if name == "why" else "runs" if name in ("table", "compare") else "live"
         return name == "status" or self.query_one(TabbedContent).active == tab
 
-    def draw(self, name: str) -> None:
+    def draw(self, name: str, background: bool = False) -> None:
+        """Bring view ``name`` up to date; ``background`` builds plots off the event loop."""
         latest = self.app.runs[-1] if self.app.runs else None
         if name == "status":
             self.query_one(StatusBar).show(latest)
@@ -326,12 +327,15 @@ class LabScreen(Screen[None]):
         elif name == "compare":
             runs = [self.app.runs[number - 1] for number in self.marked]
             for plot in self.query("#compare LivePlot").results(LivePlot):
-                plot.show([run.record for run in runs], [f"#{run.number}" for run in runs])
+                plot.show([run.record for run in runs], [f"#{run.number}" for run in runs], background=background)
         elif name == "why":
             self.query_one(VerdictView).show(runs_to_explain(self.app.runs), contrast_hint(self))
         elif latest is not None:
             widget = self.query_one(f"#{name}")
-            widget.show(latest.record) if isinstance(widget, GradHeatmap) else widget.show([latest.record])
+            if isinstance(widget, GradHeatmap):
+                widget.show(latest.record)
+            else:
+                widget.show([latest.record], background=background)
             if name == "plot-task" and widget.display != bool(latest.record.views):
                 widget.display = bool(latest.record.views)
 

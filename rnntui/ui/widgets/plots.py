@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from threading import Lock
 from typing import Sequence
 
 import numpy as np
@@ -21,14 +22,19 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.color import Color
+from textual.geometry import Size
+from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from rnntui.engine.record import RunRecord
 
+from . import braille
 from .scale import (INF_LABEL, ZERO_LABEL, finite_range, finite_runs, log10_values, log_axis, thin,
                     whole_ticks)
 from .series import StepColumns
+
+braille.install()   # plotext's braille grouping, same output, a quarter of the cost
 
 RUN_COLOURS = ("primary", "warning", "success", "error")
 SPARSE = 40
@@ -75,31 +81,70 @@ class LivePlot(PlotextPlot):
     label share the last line, below the axes, so no legend ever hides the data.
     """
 
-    _drawn: tuple[object, list[Strip]] | None = None   # (size, lines) of the last plot
+    _drawn: tuple[Size, int, list[Strip]] | None = None   # (size, news count, lines) of the last plot
     READS: tuple[str, ...] = ("steps", "evaluations")   # the record lists this plot draws from
+
+    class Built(Message):
+        """A picture built off the event loop, for this size and news count."""
+
+        bubble = False
+
+        def __init__(self, size: Size, news: int, lines: list[Strip]) -> None:
+            super().__init__()
+            self.size, self.news, self.lines = size, news, lines
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.records: list[RunRecord] = []
         self.labels: list[str] = []
         self._shown: tuple = ()
+        self._news = 0        # how many times show() brought news
+        self._building = False
+        self._plotting = Lock()   # one plotext build at a time: the figure is this widget's own
         self._columns: dict[int, StepColumns] = {}
         self._key: dict[str, tuple[str, tuple[int, int, int]]] = {}   # label -> (glyph, rgb)
         self._notes: list[str] = []
         self._x_label = ""
         self._x_span: tuple[float, float] | None = None
 
-    def show(self, records: Sequence[RunRecord], labels: Sequence[str] = ()) -> None:
+    def show(self, records: Sequence[RunRecord], labels: Sequence[str] = (), *, background: bool = False) -> None:
         """Plot these runs; ``labels`` name each run in an overlay. Without news (the same runs,
-        no new data this plot reads) nothing is redrawn: plotext builds are the UI's main cost."""
+        no new data this plot reads) nothing is redrawn: plotext builds are the UI's main cost.
+        ``background`` builds the new picture in a thread while the last one stays on screen,
+        so a keypress never waits behind a build (the first picture and a new size are built
+        at once, on the next paint)."""
         shown = (tuple(labels), *((id(r), r.status, *self.data_version(r)) for r in records))
         if shown == self._shown:
             return
         self._shown = shown
+        self._news += 1
         self.records = list(records)
         self.labels = list(labels)
         self._columns = {id(r): self._columns.get(id(r)) or StepColumns(r) for r in self.records}
-        self.refresh()
+        if background and self._drawn is not None and self._drawn[0] == self.size:
+            self._build_later()
+        else:
+            self.refresh()
+
+    def _build_later(self) -> None:
+        if not self._building:
+            self._building = True
+            self.run_worker(self._build_in_thread, thread=True, exit_on_error=False, group="plot-builds")
+
+    def _build_in_thread(self) -> None:
+        size, news = self.size, self._news
+        self.post_message(self.Built(size, news, self._lines()))
+
+    def on_live_plot_built(self, message: Built) -> None:
+        self._building = False
+        if self._drawn is None or not message.size == self._drawn[0] == self.size:
+            self._drawn = None   # resized or hidden meanwhile: the next paint builds afresh
+            return
+        if message.news > self._drawn[1]:
+            self._drawn = (message.size, message.news, message.lines)
+            super().refresh()
+        if self._drawn[1] < self._news:   # news arrived during the build
+            self._build_later()
 
     def data_version(self, record: RunRecord) -> tuple:
         """What changes when ``record`` has news for this plot (the lengths of the lists it reads)."""
@@ -123,9 +168,13 @@ class LivePlot(PlotextPlot):
 
     def render_line(self, y: int) -> Strip:
         if self._drawn is None or self._drawn[0] != self.size:
-            self._drawn = (self.size, ansi_strips(self.plot()))
-        lines = self._drawn[1]
+            self._drawn = (self.size, self._news, self._lines())
+        lines = self._drawn[2]
         return (lines[y] if y < len(lines) else Strip.blank(0, self.rich_style)).crop_extend(0, self.size.width, self.rich_style)
+
+    def _lines(self) -> list[Strip]:
+        with self._plotting:
+            return ansi_strips(self.plot())
 
     def plot(self) -> str:
         """The current data drawn by plotext at the widget's size and theme, as ANSI text."""
