@@ -420,3 +420,9 @@ def test_two_ctrl_c_during_the_first_kernel_build_exit_130(tmp_path):
 ])
 def test_absurd_landscapes_are_refused_at_once(argv, words):
     refused(rnntui("landscape", *argv, timeout=20), *words)
+
+
+def test_threads_reach_a_headless_run(tmp_path):
+    result = rnntui("run", "smoke", "--csv", str(tmp_path / "s.csv"), "--threads", "2")
+    assert result.returncode == 0, result.stderr
+    assert "cpu (2 threads)" in result.stdout

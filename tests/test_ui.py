@@ -464,3 +464,16 @@ async def test_plot_titles_fit_or_are_cut_never_dropped(width, monkeypatch):
         await pilot.pause()
         title = drawn(plot).splitlines()[0]
         assert "x" * (plot.size.width - 5) + "…" in title and "never" not in title
+
+
+async def test_a_run_too_big_for_memory_is_refused_with_the_estimate(monkeypatch):
+    huge = load_preset("smoke").with_overrides({"n_samples": "10000000", "seq_len": "100000"})
+    app = make_app(huge, SMOKE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        notes = []
+        monkeypatch.setattr(app, "notify", lambda message, **kwargs: notes.append((message, kwargs)))
+        await pilot.press("s")
+        await finish(pilot, app)
+        (message, kwargs), = notes
+        assert "memory" in message and "TB" in message and "lower n_samples or seq_len" in message
+        assert kwargs["severity"] == "error" and kwargs["title"].endswith("refused")

@@ -19,7 +19,7 @@ class RunUpdated(Message):
 
 @dataclass
 class RunEnded(Message):
-    """Run ``number`` finished, diverged, stopped or failed: ``failure`` ("crashed", "no data") says
+    """Run ``number`` finished, diverged, stopped or failed: ``failure`` ("crashed", "no data", "refused") says
     how, ``error`` why."""
 
     number: int

@@ -255,10 +255,13 @@ class LabScreen(Screen[None]):
                     posted = now
                     self.post_message(RunUpdated(run.number))
         except Exception as exc:  # a crashed run must not take the UI down
+            from rnntui.engine.config import ConfigError
             from rnntui.engine.data import DataUnavailable
 
             error = str(exc) or type(exc).__name__
-            failure = "no data" if isinstance(exc, DataUnavailable) else "crashed"  # its message says how to fix it
+            # Its message says how to fix it; a ConfigError here is a refusal (say, the memory estimate).
+            failure = "no data" if isinstance(exc, DataUnavailable) else \
+                "refused" if isinstance(exc, ConfigError) else "crashed"
             run.record.apply(RunFinished("stopped", run.record.last_step, f"{failure}: {error}"))
         self.post_message(RunEnded(run.number, error, failure))
 
