@@ -121,10 +121,9 @@ def test_cli_ray_sweep_writes_the_same_csv_and_store(local_ray, tmp_path, capsys
     capsys.readouterr()
     assert main([*args, str(tmp_path / "ray.csv"), "--ray"]) == 0
     assert "stored 8 runs" in capsys.readouterr().out     # the run store records Ray's runs too
-    rows = {name: sorted(csv.DictReader((tmp_path / f"{name}.csv").open()), key=lambda r: (r["cell"], r["value"],
-                                                                                           r["repeat"]))
-            for name in ("local", "ray")}
-    assert len(rows["ray"]) == 8 and rows["ray"] == rows["local"]
+    for suffix in (".csv", ".curve.csv"):      # in the grid's order, whatever order the runs landed in
+        assert (tmp_path / f"ray{suffix}").read_text() == (tmp_path / f"local{suffix}").read_text()
+    assert len(list(csv.DictReader((tmp_path / "ray.csv").open()))) == 8
 
 
 def test_without_ray_the_flag_is_one_line_and_exit_2(monkeypatch, capsys):
@@ -187,3 +186,16 @@ def test_an_unreachable_cluster_is_one_line_and_exit_2(monkeypatch, capsys):
     assert main(["sweep", "latching-srnn", "--lengths", "3", "--repeats", "1", "--ray", "auto"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "cannot reach a Ray cluster at 'auto'" in error
+
+
+def test_chunks_hold_whole_values_and_never_split_a_population():
+    from rnntui.engine.sweep.remote import MAX_RUNS_PER_TASK, chunks
+
+    e4 = [len(chunk) for chunk in chunks(SweepSpec(E4))]
+    assert e4 == [60] * 25
+    spec = SweepSpec(E4, values=(5, 9), cells=("rnn_tanh", "lstm", "gru", "rnn_relu"), repeats=100)
+    made = list(chunks(spec))
+    assert [len(chunk) for chunk in made] == [300, 100, 300, 100] and 300 > MAX_RUNS_PER_TASK
+    for chunk in made:
+        assert len({run.value for run in chunk}) == 1
+        assert all(sum(r.cell == cell for r in chunk) in (0, 100) for cell in spec.cells)

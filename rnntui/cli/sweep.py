@@ -260,6 +260,9 @@ def _keep(args, spec, store, keeper, started, finished, results, console: Consol
         console.print("stopped before the first run", markup=False)
         return True
     metric = started.metric_name
+    # In the grid's order: a Ray sweep's runs land as they finish.
+    value_at, cell_at = ({item: i for i, item in enumerate(items)} for items in (spec.values, spec.cells))
+    results = sorted(results, key=lambda r: (value_at[r.value], cell_at[r.cell], r.repeat))
     points = aggregate(results, metric)
     if points:
         console.print(summary_table(points, spec.field, spec.cells, metric))

@@ -64,7 +64,8 @@ def chunks(spec: SweepSpec) -> Iterator[list[Run]]:
     """
     chunk: list[Run] = []
     for run in spec.runs():
-        if chunk and (run.value != chunk[0].value or (len(chunk) >= MAX_RUNS_PER_TASK and run.cell != chunk[-1].cell)):
+        full = len(chunk) >= MAX_RUNS_PER_TASK and run.cell != chunk[-1].cell
+        if chunk and (run.value != chunk[0].value or full):
             yield chunk
             chunk = []
         chunk.append(run)
