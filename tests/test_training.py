@@ -38,6 +38,13 @@ def test_probe_follows_powers_of_w_in_a_linear_rnn():
     assert torch.allclose(measured, torch.stack([e.norm() for e in expected]), rtol=1e-10)
 
 
+def test_profile_of_a_huge_but_finite_gradient_is_finite():
+    """explode-noclip near divergence: 1e19 per element is finite in float32, its square is not."""
+    hidden = [torch.zeros(1, 32, 64, requires_grad=True) for _ in range(2)]
+    (hidden[0].sum() * 1e19 + hidden[1].sum()).backward()
+    assert timestep_grad_norms(hidden)[0].tolist() == pytest.approx([1e19 * (32 * 64) ** 0.5, (32 * 64) ** 0.5])
+
+
 @pytest.mark.parametrize("cell", ["rnn_tanh", "lstm", "gru"])
 def test_probe_step_gradient_equals_fast_path_gradient(cell):
     config = RunConfig(cell=cell, hidden_size=4, layers=2, seed=2)

@@ -16,13 +16,17 @@ REACH_FRACTION = 0.01
 
 
 def timestep_grad_norms(hidden: list[torch.Tensor]) -> torch.Tensor:
-    """``[P, T]``: per member, ‖∂L/∂h_t‖ over batch and units (0 where no gradient flows)."""
+    """``[P, T]``: per member, ‖∂L/∂h_t‖ over batch and units (0 where no gradient flows).
+
+    Summed in float64: a diverging run's float32 gradient of 1e19 per element is finite, but the
+    sum of its squares is not, and the profile read inf where the gradient had not overflowed.
+    """
     norms = []
     for h in hidden:
         if h.grad is None:
-            norms.append(torch.zeros(h.shape[0], device=h.device))
+            norms.append(torch.zeros(h.shape[0], dtype=torch.float64, device=h.device))
         else:
-            norms.append(h.grad.reshape(h.shape[0], -1).norm(dim=1))
+            norms.append(torch.linalg.vector_norm(h.grad.reshape(h.shape[0], -1), dim=1, dtype=torch.float64))
     return torch.stack(norms, dim=1)
 
 
