@@ -108,7 +108,7 @@ def test_argparse_still_has_the_private_attributes_normalise_argv_reads():
 
 
 def test_a_billion_repeats_is_refused_at_once():
-    line = refused(rnntui("sweep", "smoke", "--repeats", "1000000000", timeout=20), "repeats", "runs", "lower")
+    line = refused(rnntui("sweep", "smoke", "--repeats", "1000000000"), "repeats", "runs", "lower")
     assert "50,000,000,000" in line
 
 
@@ -188,7 +188,7 @@ def test_dotted_keys_at_the_limit_parse_quickly(tmp_path):
 
 
 def test_a_run_that_cannot_fit_is_refused_before_allocating():
-    line = refused(rnntui("run", "smoke", "--set", "n_samples=10000000", "seq_len=100000", timeout=30),
+    line = refused(rnntui("run", "smoke", "--set", "n_samples=10000000", "seq_len=100000"),
                    "memory", "TB", "lower n_samples or seq_len")
     assert "data 8.0 TB" in line
 
@@ -203,7 +203,7 @@ def test_the_address_space_limit_counts(tmp_path):
 
 
 def test_a_sweep_that_cannot_fit_is_refused():
-    refused(rnntui("sweep", "smoke", "--lengths", "100000", "--set", "n_samples=100000", timeout=30),
+    refused(rnntui("sweep", "smoke", "--lengths", "100000", "--set", "n_samples=100000"),
             "memory", "this sweep")
 
 
@@ -220,7 +220,7 @@ def test_shipped_presets_fit_a_small_machine():
 
 
 def imdb(path, tmp_path: Path) -> subprocess.CompletedProcess:
-    return rnntui("run", "imdb-lstm", "--imdb", str(path), "--data-dir", str(tmp_path / "cache"), timeout=30)
+    return rnntui("run", "imdb-lstm", "--imdb", str(path), "--data-dir", str(tmp_path / "cache"))
 
 
 def review_tar(reviews_per_folder: int = 40, big: int = 0) -> bytes:
