@@ -93,3 +93,25 @@ async def test_plots_without_news_are_not_rebuilt(builds):
         assert builds["plot-metric"] == before["plot-metric"]       # nothing new to show
         assert builds["plot-loss"] >= before["plot-loss"] + 3      # steps keep coming, ~5 Hz
         app.lab.action_stop()
+
+
+async def test_plots_scrolled_away_wait_until_scrolled_to(builds):
+    """At 80x24 the plots stack in one scrolling column: only those in view are rebuilt."""
+    app = RnnTuiApp(LONG, [LONG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await training(pilot, app)
+        clip = app.query_one("#plot-clip", LivePlot)
+        column = app.query_one("#live-scroll")
+        clip.scroll_visible(animate=False)
+        await wait_until(pilot, lambda: clip.in_view() and clip._x_span is not None)
+        column.scroll_home(animate=False)
+        await pilot.pause(0.3)
+        assert not clip.in_view() and app.query_one("#plot-loss", LivePlot).in_view()
+        before = dict(builds)
+        await pilot.pause(1.0)
+        assert builds["plot-clip"] == before["plot-clip"]
+        assert builds["plot-loss"] >= before["plot-loss"] + 2
+        shown_at = app.runs[0].record.last_step
+        clip.scroll_visible(animate=False)
+        await wait_until(pilot, lambda: clip.in_view() and clip._x_span[1] >= shown_at, timeout=2.0)
+        app.lab.action_stop()

@@ -22,6 +22,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.color import Color
+from textual.dom import NoScreen
+from textual.errors import NoWidget
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
@@ -121,10 +123,17 @@ class LivePlot(PlotextPlot):
         self.records = list(records)
         self.labels = list(labels)
         self._columns = {id(r): self._columns.get(id(r)) or StepColumns(r) for r in self.records}
-        if background and self._drawn is not None and self._drawn[0] == self.size:
+        if background and self._drawn is not None and self._drawn[0] == self.size and self.in_view():
             self._build_later()
         else:
-            self.refresh()
+            self.refresh()   # built on the next paint, if it is ever painted
+
+    def in_view(self) -> bool:
+        """Whether some of the plot shows (not scrolled away in the 80x24 column, nor in a hidden tab)."""
+        try:
+            return self.screen.find_widget(self).visible_region.area > 0
+        except (NoScreen, NoWidget):
+            return False
 
     def _build_later(self) -> None:
         if not self._building:
@@ -133,7 +142,12 @@ class LivePlot(PlotextPlot):
 
     def _build_in_thread(self) -> None:
         size, news = self.size, self._news
-        self.post_message(self.Built(size, news, self._lines()))
+        try:
+            lines = self._lines()
+        except Exception:
+            self._building = False   # the error is the worker's; the next news tries again
+            raise
+        self.post_message(self.Built(size, news, lines))
 
     def on_live_plot_built(self, message: Built) -> None:
         self._building = False
