@@ -167,3 +167,26 @@ def test_three_processes_writing_at_once_lose_nothing():
             record = store.load(run.id)
             assert [e.step for e in record.evaluations] == list(range(1, 41))
             assert len(record.steps) == 40 and run.final_metric == 1.0
+
+
+def test_a_run_begun_before_its_first_event_keeps_its_id_and_gets_its_details():
+    with RunStore() as store:
+        recorder = store.recorder("p", "tui")
+        run_id = recorder.begin(CONFIG)
+        assert store.summary(run_id).status == "running"
+        for event in events():
+            recorder.apply(event)
+        recorder.wait()
+        assert recorder.run_id == run_id and store.count() == 1
+        loaded = store.load(run_id)
+    assert (loaded.device, loaded.total_steps, loaded.metric_name) == ("cpu (1 thread)", 4, "accuracy")
+    assert loaded.status == "finished" and len(loaded.steps) == 3
+
+
+def test_a_run_that_fails_before_its_first_event_is_stored_as_stopped():
+    with RunStore() as store:
+        recorder = store.recorder("p", "tui")
+        run_id = recorder.begin(CONFIG)
+        recorder.apply(RunFinished("stopped", 0, "no data: the archive is missing"))
+        recorder.wait()
+        assert store.summary(run_id).status == "stopped" and "no data" in store.summary(run_id).reason

@@ -190,7 +190,7 @@ async def test_diverged_run_shows_where_exports_and_the_ui_stays_alive(tmp_path,
         assert f"diverged at step {record.finished_step}" in state_text(app)
         # One step number: the step that overflowed, in the state, the numbers and the bar alike.
         assert record.finished_step == record.last_step + 1
-        assert f"step {record.finished_step}/1000" in str(app.query_one("#run-numbers", Static).render())
+        assert f"step {record.finished_step}/{record.total_steps}" in str(app.query_one("#run-numbers", Static).render())
         assert app.query_one("#progress").progress == record.finished_step
         assert app.query_one("#run-state").has_class("-diverged")
         await pilot.press("e", "enter")
@@ -213,7 +213,7 @@ async def test_export_writes_the_csv_pair_with_a_default_name(tmp_path, monkeypa
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)
         path = app.screen.query_one("#export-path", Input).value
-        assert re.fullmatch(r"runs/\d{8}-\d{6}-smoke\.csv", path)
+        assert re.fullmatch(r"runs/\d{8}-\d{6}-smoke-1\.csv", path)   # ends with the run's store id
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)
@@ -262,7 +262,7 @@ async def test_compare_overlays_two_runs_and_rows_toggle_marks():
         assert overlay.labels == ["#1", "#2"]
         table = app.query_one("#run-table")
         table.focus()
-        table.move_cursor(row=0)
+        table.move_cursor(row=1)                 # newest first: run #1 is the second row
         await pilot.press("enter")
         assert app.lab.marked == [2]
         await pilot.press("enter")

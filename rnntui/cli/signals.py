@@ -10,7 +10,6 @@ terminal is gone, so output to it is dropped instead of failing.
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from ..engine.control import RunControl
+from ..terminal import drop_terminal_output
 
 SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 ABANDON_AT = 3
@@ -36,7 +36,7 @@ class Stopper:
     def handle(self, signum: int, frame) -> None:
         self.received.append(signum)
         if signum == signal.SIGHUP:
-            _drop_terminal_output()
+            drop_terminal_output()
         if len(self.received) == 1:
             self.control.stop()
         elif self.writing and len(self.received) < ABANDON_AT:
@@ -56,15 +56,3 @@ class Stopper:
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-
-
-def _drop_terminal_output() -> None:
-    """Point stdout and stderr that went to the lost terminal at /dev/null (a log file keeps its lines)."""
-    null = os.open(os.devnull, os.O_WRONLY)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream.isatty():
-                os.dup2(null, stream.fileno())
-        except (OSError, ValueError):
-            continue
-    os.close(null)

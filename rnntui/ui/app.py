@@ -2,25 +2,36 @@
 
 The lab (:mod:`rnntui.ui.lab`) is the main screen and owns the run keys; the
 cliff explorer, the inspector and the sweep are screens pushed over it, each
-with its own keys. The app itself binds only what every screen shares.
+with its own keys. The app itself binds only what every screen shares: quit,
+which asks first while a run trains. Every run is recorded in the run store as
+it trains; a hang-up (SIGHUP) stops the runs, waits for the store, exits 129.
 """
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
+import threading
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
 from rnntui.engine.config import ConfigError, RunConfig
 from rnntui.engine.presets import Preset, list_presets, load_preset
+from rnntui.engine.store import RunStore, StoreError
+from rnntui.terminal import drop_terminal_output
 
 from .commands import RnnCommands
 from .lab import LabScreen
+from .screens.confirm import ConfirmQuit
 from .session import LiveRun
 
 DEFAULT_PRESET = "latching-srnn"
+EXIT_HANGUP = 129
+RECORD_WAIT_SECONDS = 10.0   # a stopped run ends within a second; then its last commit
 FALLBACK = Preset(name="custom", title="Engine defaults", mirrors="",
                   description="No preset files were found: these are RunConfig's defaults.",
                   look_for="", config=RunConfig())
@@ -41,8 +52,10 @@ class RnnTuiApp(App[int]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     BINDINGS = [Binding("q", "quit", "Quit", tooltip="quit (in a text field q is just a letter)", id="quit")]
 
-    def __init__(self, preset: Preset | None = None, presets: list[Preset] | None = None) -> None:
+    def __init__(self, preset: Preset | None = None, presets: list[Preset] | None = None,
+                 store: RunStore | None = None) -> None:
         super().__init__()
+        self.store = store or RunStore()
         self.presets = list(presets) if presets is not None else list_presets()
         self.preset = preset or default_preset(self.presets)
         # The preset asked for (a file, maybe named like a shipped one) stands in for its namesake.
@@ -61,9 +74,43 @@ class RnnTuiApp(App[int]):
         """The main screen, also while a modal, the palette or another screen is on top."""
         return self.screen_stack[0]
 
+    def on_mount(self) -> None:
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGHUP"):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
+
+    def training(self) -> list[str]:
+        return [run.label for run in self.runs if run.active]
+
+    async def action_quit(self) -> None:
+        """Quit; while runs train, ask first (stop them and keep them, or go back)."""
+        if not self.training():
+            self.exit()
+            return
+
+        def answer(stop: bool | None) -> None:
+            if stop:
+                self.stop_and_exit()
+
+        self.push_screen(ConfirmQuit(self.training()), answer)
+
+    def hang_up(self) -> None:
+        """The terminal is gone: stop the runs, let them reach the store, exit 129."""
+        drop_terminal_output()
+        self.stop_and_exit(EXIT_HANGUP)
+
+    @work(thread=True, exclusive=True, group="quit")
+    def stop_and_exit(self, code: int = 0) -> None:
+        for run in self.runs:
+            run.control.stop()
+        for run in self.runs:
+            if run.active or run.store_id is not None:
+                run.recorded.wait(RECORD_WAIT_SECONDS)
+        self.call_from_thread(self.exit, code)
+
     def on_unmount(self) -> None:
         for run in self.runs:
             run.control.stop()
+        self.store.close()   # commits what was sent; a run still stopping finds the store closed
 
 
 def run_app(preset: str | None = None) -> int:
@@ -71,9 +118,10 @@ def run_app(preset: str | None = None) -> int:
     try:
         presets = list_presets()
         chosen = load_preset(preset) if preset else default_preset(presets)
-    except ConfigError as exc:
+        store = RunStore()
+    except (ConfigError, StoreError) as exc:
         print(f"rnntui: {exc}", file=sys.stderr)
         return 2
-    app = RnnTuiApp(chosen, presets)
+    app = RnnTuiApp(chosen, presets, store)
     app.run()
     return app.return_code or 0

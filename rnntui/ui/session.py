@@ -3,10 +3,13 @@
 The training worker applies events to ``record`` from its thread; the UI only
 reads it (copying lists before use), so no lock is needed under the GIL.
 ``trainer`` holds the live model for inspection (see :mod:`rnntui.ui.inspect`).
+``store_id`` is the run's number in the run store, the one users see; the
+worker sets ``recorded`` once everything the run did is committed there.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,6 +27,8 @@ class LiveRun:
     control: RunControl = field(default_factory=RunControl)
     trainer: Trainer | None = None      # set by the training worker once the model exists
     partner: int | None = None          # the run trained beside it as a contrast (its number)
+    store_id: int | None = None         # set by the training worker once the store has the run
+    recorded: threading.Event = field(default_factory=threading.Event)
 
     @property
     def active(self) -> bool:
@@ -40,4 +45,4 @@ class LiveRun:
 
     @property
     def label(self) -> str:
-        return f"#{self.number} {self.record.preset}"
+        return f"#{self.store_id if self.store_id is not None else '…'} {self.record.preset}"

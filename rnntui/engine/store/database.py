@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..config import FIELDS, build_config
+from ..config import FIELDS, RunConfig, build_config
 from ..events import Evaluation, Event, ProbeResult, RunFinished, RunStarted, StepMetrics, TaskView
 from ..record import RunRecord
 from . import codec
@@ -249,14 +249,27 @@ class Recorder:
         self._views: list[TaskView] = []
         self._pending: list[Future] = []
 
+    def begin(self, config: RunConfig) -> int:
+        """Store the run now, before its first event (a front end that shows the id at once); its
+        device and sizes follow with ``RunStarted``."""
+        record, owner = RunRecord(config, preset=self.preset), this_process()
+        self._record = record
+        self.run_id = self.store.submit(lambda connection: _insert_run(connection, record, self.source,
+                                                                        owner)).result()
+        return self.run_id
+
     def apply(self, event: Event) -> None:
         match event:
             case RunStarted():
                 self._record = RunRecord(event.config, preset=self.preset)
                 self._record.apply(event)
                 record, owner = self._record, this_process()
-                self.run_id = self.store.submit(
-                    lambda connection: _insert_run(connection, record, self.source, owner)).result()
+                if self.run_id is None:
+                    self.run_id = self.store.submit(
+                        lambda connection: _insert_run(connection, record, self.source, owner)).result()
+                else:
+                    run_id = self.run_id
+                    self._pending.append(self.store.submit(lambda connection: _started(connection, run_id, record)))
             case StepMetrics():
                 self._steps.append(event)
             case TaskView():
@@ -308,6 +321,14 @@ def _insert_run(connection: sqlite3.Connection, record: RunRecord, source: str, 
          codec.dump(environment()), record.device, owner.host, owner.boot_id, owner.pid, owner.process_start,
          "running", record.total_steps, record.metric_name, now, now))
     return cursor.lastrowid
+
+
+def _started(connection: sqlite3.Connection, run_id: int, record: RunRecord) -> None:
+    """What ``RunStarted`` says, for a run stored before it (:meth:`Recorder.begin`)."""
+    meta = {name: getattr(record, name) for name in META_FIELDS}
+    connection.execute("UPDATE runs SET meta = ?, device = ?, total_steps = ?, metric_name = ?, updated_at = ? "
+                       "WHERE id = ?", (codec.dump(meta), record.device, record.total_steps, record.metric_name,
+                                        time.time(), run_id))
 
 
 def _write_history(connection: sqlite3.Connection, run_id: int, steps: list[StepMetrics],

@@ -43,7 +43,7 @@ def start_contrast(lab: "LabScreen") -> tuple[LiveRun, LiveRun] | None:
     first = lab.launch(config, preset.name)
     second = lab.launch(other, partner.name)
     first.partner, second.partner = second.number, first.number
-    lab.overlay(first.number, second.number)
+    lab.overlay(first.store_id, second.store_id)
     app.notify(f"Training {first.label} and {second.label} side by side: the Runs tab overlays them, "
                "the Why tab interprets both.", title="Contrast")
     return first, second

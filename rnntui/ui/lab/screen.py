@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import importlib
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -20,12 +21,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Select, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Footer, Select, Static, TabbedContent, TabPane
 
 from rnntui.engine.config import RunConfig
 from rnntui.engine.events import RunFinished
+from rnntui.engine.export import default_export_path, export_run
 from rnntui.engine.presets import Preset
 from rnntui.engine.record import RunRecord
+from rnntui.engine.store import Recorder, StoreError
 
 from ..messages import RunEnded, RunUpdated
 from ..screens.confirm import ConfirmDiscard
@@ -35,7 +38,7 @@ from ..session import LiveRun
 from ..widgets.form import ExperimentForm
 from ..widgets.heatmap import GradHeatmap
 from ..widgets.plots import ClipPlot, GradProfilePlot, LivePlot, LossPlot, MetricPlot, TaskPlot
-from ..widgets.runs import RunTable
+from ..runs import StoredRunTable
 from ..widgets.status import StatusBar
 from ..widgets.why import VerdictView, WhyPanel
 from .contrast import contrast_hint, runs_to_explain, start_contrast
@@ -102,6 +105,8 @@ class LabScreen(Screen[None]):
         Binding("x", "stop", "Stop", tooltip="stop the run (within a second)", id="stop"),
         Binding("e", "export", "Export", tooltip="export the selected run as CSV", id="export"),
         Binding("c", "compare", "Compare", tooltip="overlay two runs' curves (Runs tab)", id="compare"),
+        Binding("o", "open", "Open", tooltip="draw the run under the Runs cursor in the Live tab "
+                                             "(any stored run, from any session)", id="open", show=False),
         Binding("v", "contrast", "Vs", id="contrast",
                 tooltip="contrast: train this preset beside its partner (e.g. clipped vs not) and overlay both"),
         Binding("l", "focus_presets", "Preset", tooltip="open the preset picker (type to search)", id="preset",
@@ -122,7 +127,9 @@ class LabScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="lab")
-        self.marked: list[int] = []
+        self.marked: list[int] = []            # store ids overlaid in the Runs tab
+        self.opened: int | None = None         # a store id shown in the Live tab instead of the newest run
+        self._loaded: dict[int, RunRecord] = {}   # runs of earlier sessions, read from the store once
         self._stale: set[str] = set()
         self._turn = 0
 
@@ -140,7 +147,8 @@ class LabScreen(Screen[None]):
                             yield ClipPlot(id="plot-clip")
                             yield TaskPlot(id="plot-task")
                 with TabPane("Runs", id="runs"):
-                    yield RunTable(id="run-table")
+                    yield Static("", id="runs-caption")
+                    yield StoredRunTable(self.app.store, id="run-table")
                     with Horizontal(id="compare"):
                         yield LossPlot(id="compare-loss")
                         yield MetricPlot(id="compare-metric")
@@ -154,6 +162,7 @@ class LabScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load_preset(self.app.preset)
         self.query_one("#plot-task").display = False
+        self.query_one("#compare-loss", LossPlot).empty_title = "— enter on two runs (or c) overlays them"
         self.query_one(StatusBar).show(None)
         self.set_interval(self.TICK_SECONDS, self.tick)
 
@@ -199,15 +208,31 @@ class LabScreen(Screen[None]):
         """The runs still going: one, or the two of a contrast."""
         return [run for run in self.app.runs if run.active]
 
+    def live_run(self, store_id: int | None) -> LiveRun | None:
+        """This session's run stored as ``store_id``, if it is one."""
+        return next((run for run in self.app.runs if run.store_id == store_id), None)
+
+    def stored_record(self, store_id: int) -> RunRecord:
+        """A run's record: live for this session's runs, else read from the store (once)."""
+        run = self.live_run(store_id)
+        if run is not None:
+            return run.record
+        if store_id not in self._loaded:
+            self._loaded[store_id] = self.app.store.load(store_id)
+        return self._loaded[store_id]
+
+    @property
+    def selected_id(self) -> int | None:
+        """The store id under the Runs table cursor, else the newest run of this session."""
+        chosen = self.query_one(StoredRunTable).selected_id
+        if chosen is not None:
+            return chosen
+        return self.app.runs[-1].store_id if self.app.runs else None
+
     @property
     def selected_run(self) -> LiveRun | None:
-        """The run under the Runs table cursor (the newest run unless the user moved it)."""
-        table = self.query_one(RunTable)
-        if not self.app.runs:
-            return None
-        if table.row_count and table.cursor_row < len(self.app.runs):
-            return self.app.runs[table.cursor_row]
-        return self.app.runs[-1]
+        """The session run under the Runs table cursor (the newest run unless the user moved it)."""
+        return self.live_run(self.selected_id)
 
     def may_start(self) -> bool:
         """True when no run is going (else say so)."""
@@ -230,15 +255,18 @@ class LabScreen(Screen[None]):
     def launch(self, config: RunConfig, preset_name: str, paused: bool = False) -> LiveRun:
         """Number a new run, start its training worker and show it."""
         run = LiveRun(len(self.app.runs) + 1, RunRecord(config, preset=preset_name))
+        recorder = self.app.store.recorder(preset_name, "tui")
+        run.store_id = recorder.begin(config)    # the number users see, from the first frame
         if paused:
             run.control.pause()
         self.app.runs.append(run)
-        self._train(run)
+        self.opened = None
+        self._train(run, recorder)
         self.mark_stale(run.number)
         return run
 
     @work(thread=True, exit_on_error=False, group="training")
-    def _train(self, run: LiveRun) -> None:
+    def _train(self, run: LiveRun, recorder: Recorder) -> None:
         from rnntui.engine.training import Trainer  # torch loads here, after the first frame
 
         error = failure = ""
@@ -250,6 +278,7 @@ class LabScreen(Screen[None]):
             gc.freeze()
             for event in run.trainer.run(run.control):
                 run.record.apply(event)
+                recorder.apply(event)
                 now = time.monotonic()
                 if now - posted >= self.POST_SECONDS:
                     posted = now
@@ -262,7 +291,14 @@ class LabScreen(Screen[None]):
             # Its message says how to fix it; a ConfigError here is a refusal (say, the memory estimate).
             failure = "no data" if isinstance(exc, DataUnavailable) else \
                 "refused" if isinstance(exc, ConfigError) else "crashed"
-            run.record.apply(RunFinished("stopped", run.record.last_step, f"{failure}: {error}"))
+            ending = RunFinished("stopped", run.record.last_step, f"{failure}: {error}")
+            run.record.apply(ending)
+            recorder.apply(ending)
+        try:
+            recorder.wait()
+        except StoreError as exc:
+            error, failure = error or str(exc), failure or "not stored"
+        run.recorded.set()
         self.post_message(RunEnded(run.number, error, failure))
 
     def on_run_updated(self, message: RunUpdated) -> None:
@@ -284,7 +320,7 @@ class LabScreen(Screen[None]):
         self._stale.add("table")
         if number == len(self.app.runs):
             self._stale.update(LIVE_VIEWS)
-        if number in self.marked:
+        if self.app.runs[number - 1].store_id in self.marked:
             self._stale.add("compare")
         if self.app.runs and self.app.runs[-1].partner == number:
             self._stale.add("why")
@@ -323,38 +359,47 @@ class LabScreen(Screen[None]):
     def draw(self, name: str, background: bool = False) -> None:
         """Bring view ``name`` up to date; ``background`` builds plots off the event loop."""
         latest = self.app.runs[-1] if self.app.runs else None
+        shown = self.stored_record(self.opened) if self.opened is not None else latest.record if latest else None
         if name == "status":
             self.query_one(StatusBar).show(latest)
         elif name == "table":
-            self.query_one(RunTable).sync(self.app.runs, set(self.marked))
+            table = self.query_one(StoredRunTable)
+            table.sync(set(self.marked), {run.store_id: run.state for run in self.app.runs})
+            hint = "enter marks runs to overlay, o opens one in Live, [ ] page"
+            self.query_one("#runs-caption", Static).update(f"{table.caption} · {hint}" if table.total else
+                                                           "No runs stored yet: press s to train one.")
         elif name == "compare":
-            runs = [self.app.runs[number - 1] for number in self.marked]
+            records = [self.stored_record(store_id) for store_id in self.marked]
             for plot in self.query("#compare LivePlot").results(LivePlot):
-                plot.show([run.record for run in runs], [f"#{run.number}" for run in runs], background=background)
+                plot.show(records, [f"#{store_id}" for store_id in self.marked], background=background)
         elif name == "why":
             self.query_one(VerdictView).show(runs_to_explain(self.app.runs), contrast_hint(self))
-        elif latest is not None:
+        elif shown is not None:
             widget = self.query_one(f"#{name}")
             if isinstance(widget, GradHeatmap):
-                widget.show(latest.record)
+                widget.show(shown)
             else:
-                widget.show([latest.record], background=background)
-            if name == "plot-task" and widget.display != bool(latest.record.views):
-                widget.display = bool(latest.record.views)
+                widget.show([shown], background=background)
+            if name == "plot-task" and widget.display != bool(shown.views):
+                widget.display = bool(shown.views)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "why":
             self._stale.add("why")
+        elif event.pane.id == "runs":
+            self._stale.add("table")   # the store may have runs from other processes meanwhile
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter or click on a run toggles its mark; the two newest marks are overlaid."""
-        number = int(event.row_key.value)
-        if number in self.marked:
-            self.marked.remove(number)
+        store_id = int(event.row_key.value)
+        if store_id in self.marked:
+            self.marked.remove(store_id)
         else:
-            self.marked = (self.marked + [number])[-2:]
-        self.mark_stale(number)
-        self._stale.add("compare")
+            self.marked = (self.marked + [store_id])[-2:]
+        self._stale.update(("compare", "table"))
+
+    def on_stored_run_table_page_changed(self, message: StoredRunTable.PageChanged) -> None:
+        self._stale.add("table")
 
     # -- actions ---------------------------------------------------------------
     async def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -396,8 +441,8 @@ class LabScreen(Screen[None]):
             run.control.stop()
 
     def action_export(self) -> None:
-        run = self.selected_run
-        if run is None:
+        store_id = self.selected_id
+        if store_id is None:
             self.app.notify("Nothing to export yet: start a run first.")
             return
 
@@ -405,19 +450,39 @@ class LabScreen(Screen[None]):
             if paths:
                 self.app.notify(f"Wrote {paths[0]} and {paths[-1].name}.", title="Exported")
 
-        self.app.push_screen(ExportScreen.for_run(run), done)
+        run = self.live_run(store_id)
+        if run is not None:
+            self.app.push_screen(ExportScreen.for_run(run), done)
+            return
+        record = self.stored_record(store_id)
+        self.app.push_screen(ExportScreen(f"run #{store_id} {record.preset} ({record.status})",
+                                          default_export_path(record.preset, store_id),
+                                          partial(export_run, record)), done)
+
+    def action_open(self) -> None:
+        """Redraw the Live tab's plots from a stored run (this session's or an earlier one's)."""
+        store_id = self.query_one(StoredRunTable).selected_id
+        if store_id is None:
+            self.app.notify("No stored run to open: the Runs tab lists them.")
+            return
+        latest = self.app.runs[-1] if self.app.runs else None
+        self.opened = None if latest is not None and latest.store_id == store_id else store_id
+        self._stale.update(LIVE_VIEWS)
+        self.query_one(TabbedContent).active = "live"
 
     def action_compare(self) -> None:
-        if len(self.app.runs) < 2:
-            self.app.notify("Compare needs two runs: train another one first.")
-            return
+        """Overlay the two marked runs, else the two newest in the store (from any session)."""
         if len(self.marked) < 2:
-            self.marked = [run.number for run in self.app.runs[-2:]]
+            newest = [summary.id for summary in self.app.store.page(limit=2)]
+            if len(newest) < 2:
+                self.app.notify("Compare needs two runs: train another one first.")
+                return
+            self.marked = newest[::-1]
         self.overlay(*self.marked)
 
-    def overlay(self, *numbers: int) -> None:
-        """Overlay these runs in the Runs tab and show it."""
-        self.marked = list(numbers)
+    def overlay(self, *store_ids: int) -> None:
+        """Overlay these stored runs in the Runs tab and show it."""
+        self.marked = list(store_ids)
         self._stale.update(("compare", "table"))
         self.query_one(TabbedContent).active = "runs"
 
@@ -452,7 +517,8 @@ class LabScreen(Screen[None]):
 
         run = self.selected_run
         if run is None:
-            self.app.notify("Nothing to inspect yet: start a run first.")
+            self.app.notify("Inspect needs a run of this session (a stored run keeps no model): "
+                            "start one, or rerun this one.", severity="warning")
             return
         self.app.push_screen(InspectScreen(run))
 

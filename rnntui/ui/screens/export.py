@@ -47,7 +47,7 @@ class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
 
     @classmethod
     def for_run(cls, run: LiveRun) -> "ExportScreen":
-        return cls(f"run {run.label} ({run.state})", default_export_path(run.record.preset),
+        return cls(f"run {run.label} ({run.state})", default_export_path(run.record.preset, run.store_id),
                    partial(export_run, run.record))
 
     def compose(self) -> ComposeResult:

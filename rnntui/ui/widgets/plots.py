@@ -323,8 +323,10 @@ class LivePlot(PlotextPlot):
 class LossPlot(LivePlot):
     """Training loss per step (faded) and validation loss per evaluation, log-y."""
 
+    empty_title = "— press s to start"     # what the empty plot says (the Runs tab's overlay says how to fill it)
+
     def draw(self, plt, points: int) -> None:
-        self.set_title(plt, "loss", "(log scale)" if self.records else "— press s to start")
+        self.set_title(plt, "loss", "(log scale)" if self.records else self.empty_title)
         series = []
         for i, record in enumerate(self.records):
             base = RUN_COLOURS[i % len(RUN_COLOURS)]
