@@ -134,3 +134,13 @@ def test_a_sweep_member_diverging_late_reports_its_first_bad_step():
     spec = SweepSpec(config, field="lr", values=(config.lr,), cells=(config.cell,), repeats=1, backend="torch")
     result = next(e for e in sweep(spec) if isinstance(e, SweepPointResult))
     assert (result.status, result.steps) == (alone.status, alone.step) == ("diverged", 5)
+
+
+def test_the_one_transfer_path_reads_what_tolist_reads():
+    """gather is what to_host does off the CPU: every value equal to its own .tolist()/.item()."""
+    from rnntui.engine.device import gather, to_host
+
+    tensors = [torch.tensor(0.1), torch.randn(3, 4), torch.tensor([7, -2]), torch.zeros(0), torch.tensor([math.nan])]
+    gathered = gather(tensors)
+    assert gathered[:4] == [t.tolist() for t in tensors[:4]] == to_host(*tensors)[:4]
+    assert gathered[0] == tensors[0].item() and math.isnan(gathered[4][0])

@@ -59,12 +59,16 @@ def to_host(*tensors: torch.Tensor) -> list:
     """Each tensor as Python numbers (``tolist``), all of them in one device-to-host transfer.
 
     The training loop reads the device through here only, so the number of
-    syncs a run pays is countable (tests/test_training.py holds it to one per
-    read point, none per plain step). float32 values widen to float64 exactly,
-    so every number equals its ``.item()``.
+    syncs a run pays is countable (tests/test_host_sync.py holds it to one per
+    read point, none per plain step). On the CPU there is nothing to transfer.
     """
-    if not tensors:
-        return []
+    if all(tensor.device.type == "cpu" for tensor in tensors):
+        return [tensor.tolist() for tensor in tensors]
+    return gather(tensors)
+
+
+def gather(tensors) -> list:
+    """``tolist`` of each tensor through one concatenated copy to the host (float32 widens exactly)."""
     flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in tensors]).cpu()
     values, start = [], 0
     for tensor in tensors:
