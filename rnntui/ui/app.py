@@ -105,7 +105,7 @@ class RnnTuiApp(App[int]):
         for run in self.runs:
             if run.active or run.store_id is not None:
                 run.recorded.wait(RECORD_WAIT_SECONDS)
-        self.call_from_thread(self.exit, code)
+        self.call_from_thread(self.exit, return_code=code)
 
     def on_unmount(self) -> None:
         for run in self.runs:

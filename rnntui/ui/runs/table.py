@@ -15,15 +15,17 @@ from textual.widgets import DataTable
 from rnntui.engine.store import RunStore, RunSummary
 
 PAGE_SIZE = 100
-COLUMNS = ("✓", "#", "started", "preset", "task", "cell", "T", "clip", "status", "step", "metric")
+# What a run is and how it ended first: at 80 columns the rest scrolls into view.
+COLUMNS = ("✓", "#", "preset", "status", "step", "metric", "task", "cell", "T", "clip", "started")
 
 
 def row_cells(summary: RunSummary, marked: bool, state: str | None = None) -> tuple[str, ...]:
     """One row; ``state`` (paused, ...) comes from a live run of this session, else the store's status."""
     metric = "" if summary.final_metric is None else f"{summary.metric_name} {summary.final_metric:.3g}"
     started = dt.datetime.fromtimestamp(summary.created_at).strftime("%m-%d %H:%M")
-    return ("✓" if marked else "", str(summary.id), started, summary.preset, summary.task, summary.cell,
-            str(summary.seq_len), summary.clip, state or summary.status, str(summary.reached_step), metric)
+    return ("✓" if marked else "", str(summary.id), summary.preset, state or summary.status,
+            str(summary.reached_step), metric, summary.task, summary.cell, str(summary.seq_len), summary.clip,
+            started)
 
 
 class StoredRunTable(DataTable):
