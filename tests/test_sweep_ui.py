@@ -6,6 +6,7 @@ from textual.app import App
 from textual.widgets import Input, ProgressBar, Select, Static
 
 from rnntui.engine import export as run_export
+from rnntui.engine.store import RunStore
 from rnntui.engine.config import RunConfig
 from rnntui.engine.control import RunControl
 from rnntui.engine.sweep import SweepSpec
@@ -23,12 +24,12 @@ TINY = RunConfig(task="latching", n_samples=64, batch_size=16, epochs=1, init="k
 
 
 class Host(App):
-    def __init__(self, spec: SweepSpec, control: RunControl | None = None) -> None:
+    def __init__(self, spec: SweepSpec, control: RunControl | None = None, store: RunStore | None = None) -> None:
         super().__init__()
-        self.spec, self.control = spec, control
+        self.spec, self.control, self.store = spec, control, store
 
     async def on_mount(self) -> None:
-        await self.push_screen(SweepScreen(self.spec, self.control))
+        await self.push_screen(SweepScreen(self.spec, self.control, self.store))
         self.screen.action_start()   # what s does on the plan (tested below)
 
 
@@ -188,3 +189,17 @@ async def test_w_opens_a_sweep_of_the_form_and_the_palette_offers_it():
         await pilot.press("escape")
         names = [name for name, _, _ in RnnCommands(app.screen).commands()]
         assert "Sweep this preset over sequence length" in names
+
+
+async def test_each_finished_run_of_a_sweep_is_recorded_in_the_store():
+    store = RunStore()
+    app = Host(SweepSpec(TINY, values=(3, 5), cells=("rnn_tanh",), repeats=2), store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.outcome is not None)
+        await wait_for(pilot, lambda: store.count() == 4)
+    runs = store.page()
+    assert sorted(r.seq_len for r in runs) == [3, 3, 5, 5] and {r.source for r in runs} == {"tui"}
+    assert sorted(r.final_metric for r in runs) == sorted(r.metrics[screen.started.metric_name]
+                                                          for r in screen.results)
+    store.close()

@@ -144,53 +144,18 @@ def summary_table(points, field: str, cells: tuple[str, ...], metric: str):
     return table
 
 
-class _Keeper:
-    """Records the sweep's runs in the store as they finish, a batch per transaction, off the main thread."""
-
-    EVERY_SECONDS = 1.0
-
-    def __init__(self, store, started):
-        self.store, self.started = store, started
-        self.batch: list = []
-        self.pending: list = []
-        self.last = time.monotonic()
-
-    def add(self, result) -> None:
-        from ..engine.sweep import run_record
-
-        record = run_record(result, self.started)
-        if record is not None:
-            self.batch.append(record)
-        if time.monotonic() - self.last >= self.EVERY_SECONDS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.batch:
-            self.pending.append(self.store.save(self.batch, "sweep"))
-        self.batch, self.last = [], time.monotonic()
-
-    def finish(self) -> list[int]:
-        """The stored ids; a failed write raises StoreError."""
-        from ..engine.store import StoreError
-
-        self.flush()
-        try:
-            return [run_id for future in self.pending for run_id in future.result()]
-        except Exception as exc:
-            raise StoreError(f"cannot record the sweep's runs in {self.store.path}: {exc}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from ..engine.control import RunControl
     from ..engine.files import deferred_signals
     from ..engine.store import RunStore
-    from ..engine.sweep import SweepFinished, SweepPointResult, SweepProgress, SweepStarted, curve_path, sweep
+    from ..engine.sweep import (SweepFinished, SweepPointResult, SweepProgress, SweepRecorder, SweepStarted,
+                                curve_path, sweep)
     from .run import check_csv_target
 
     spec = build_spec(args)
     store = RunStore()
     check_csv_target(args.csv, curve_path, force=args.force, protect=(store.path,))
-    keeper: _Keeper | None = None
+    keeper = None
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     control = RunControl()
@@ -212,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
                           f"{len(spec.cells)} cells x {spec.repeats} repeats = {started.total_runs} runs; "
                           f"{started.backend}", markup=False)
             progress = _Progress(console)
-            keeper = _Keeper(store, started)
+            keeper = SweepRecorder(store, started, "sweep")
             for event in events:
                 if isinstance(event, SweepPointResult):
                     results.append(event)

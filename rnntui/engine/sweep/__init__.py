@@ -24,7 +24,7 @@ _API = {
     "populations": ("CurvePoint", "Run", "SweepSpec", "aggregate", "backend_label", "sweep"),
     "events": ("SweepEvent", "SweepFinished", "SweepPointResult", "SweepProgress", "SweepStarted"),
     "export": ("curve_path", "export_sweep"),
-    "records": ("run_record",),
+    "records": ("SweepRecorder", "run_record"),
     "remote": ("ray_sweep",),
 }
 _HOME = {name: module for module, names in _API.items() for name in names}

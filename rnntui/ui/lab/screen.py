@@ -531,4 +531,5 @@ class LabScreen(Screen[None]):
             self.app.notify("Fix the fields marked in red first.", title="Cannot sweep", severity="error")
             return
         preset = self.app.preset
-        self.app.push_screen(SweepScreen(default_spec(config, preset.name, ray=preset.sweep.get("ray"))))
+        self.app.push_screen(SweepScreen(default_spec(config, preset.name, ray=preset.sweep.get("ray")),
+                                         store=self.app.store))

@@ -22,8 +22,9 @@ from rnntui.engine.control import RunControl
 from rnntui.engine.export import default_export_path
 from rnntui.engine.sweep import SweepSpec, aggregate, sweep
 from rnntui.engine.sweep import export_sweep
+from rnntui.engine.store import RunStore, StoreError
 from rnntui.engine.sweep import (SweepEvent, SweepFinished, SweepPointResult, SweepProgress,
-                                        SweepStarted)
+                                        SweepRecorder, SweepStarted)
 from rnntui.formatting import format_duration
 
 from ..screens.export import ExportScreen
@@ -72,9 +73,10 @@ class SweepScreen(Screen):
         event: SweepEvent | None
         failure: str = ""
 
-    def __init__(self, spec: SweepSpec, control: RunControl | None = None) -> None:
+    def __init__(self, spec: SweepSpec, control: RunControl | None = None, store: RunStore | None = None) -> None:
         super().__init__()
         self.spec = spec
+        self.store = store          # where each finished run is recorded (None: nowhere)
         self.control = control or RunControl()
         self.generation = 0
         self.running = False
@@ -100,11 +102,23 @@ class SweepScreen(Screen):
 
     @work(thread=True, exclusive=True, group="sweep")
     def run_sweep(self, generation: int, spec: SweepSpec, control: RunControl) -> None:
+        """Run the sweep, recording each finished run in the store as the CLI's sweep does."""
+        recorder: SweepRecorder | None = None
         try:
             for event in sweep(spec, control):
+                if isinstance(event, SweepStarted) and self.store is not None:
+                    recorder = SweepRecorder(self.store, event, "tui")
+                elif isinstance(event, SweepPointResult) and recorder is not None:
+                    recorder.add(event)
                 self.post_message(self.Update(generation, event))
         except (ValueError, RuntimeError) as exc:   # bad spec, task set-up, kernel unavailable
             self.post_message(self.Update(generation, None, str(exc)))
+        finally:
+            if recorder is not None:
+                try:
+                    recorder.finish()
+                except StoreError as exc:
+                    self.app.call_from_thread(self.notify, str(exc), severity="error")
 
     def _clear(self, status: str) -> None:
         self._reset()
