@@ -124,3 +124,17 @@ async def test_q_without_a_run_training_quits_at_once():
         await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, timeout=5)
     assert app.return_code in (0, None)
+
+
+async def test_a_training_run_shows_its_live_step_in_the_runs_table():
+    app = RnnTuiApp(LONG, [LONG])
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("s")
+        await wait_until(pilot, lambda: app.runs and len(app.runs[0].record.steps) > 20)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: app.runs[0].paused)
+        table = await show_runs(pilot, app)
+        await pilot.pause(0.3)
+        step = app.runs[0].record.reached_step
+        line = table.render_line(1).text
+        assert "paused" in line and f" {step} " in line, (step, line)

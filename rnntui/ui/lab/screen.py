@@ -364,7 +364,7 @@ class LabScreen(Screen[None]):
             self.query_one(StatusBar).show(latest)
         elif name == "table":
             table = self.query_one(StoredRunTable)
-            table.sync(set(self.marked), {run.store_id: run.state for run in self.app.runs})
+            table.sync(set(self.marked), {run.store_id: run for run in self.app.runs})
             hint = "enter marks runs to overlay, o opens one in Live, [ ] page"
             self.query_one("#runs-caption", Static).update(f"{table.caption} · {hint}" if table.total else
                                                            "No runs stored yet: press s to train one.")

@@ -13,19 +13,23 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from rnntui.engine.store import RunStore, RunSummary
+from rnntui.ui.session import LiveRun
 
 PAGE_SIZE = 100
 # What a run is and how it ended first: at 80 columns the rest scrolls into view.
 COLUMNS = ("✓", "#", "preset", "status", "step", "metric", "task", "cell", "T", "clip", "started")
 
 
-def row_cells(summary: RunSummary, marked: bool, state: str | None = None) -> tuple[str, ...]:
-    """One row; ``state`` (paused, ...) comes from a live run of this session, else the store's status."""
-    metric = "" if summary.final_metric is None else f"{summary.metric_name} {summary.final_metric:.3g}"
+def row_cells(summary: RunSummary, marked: bool, live: LiveRun | None = None) -> tuple[str, ...]:
+    """One row; a run of this session shows its live state, step and metric (the store has them
+    as of the last evaluation or probe)."""
+    record = live.record if live is not None else None
+    value = record.final_metric if record is not None else summary.final_metric
+    metric = "" if value is None else f"{summary.metric_name or record.metric_name} {value:.3g}"
     started = dt.datetime.fromtimestamp(summary.created_at).strftime("%m-%d %H:%M")
-    return ("✓" if marked else "", str(summary.id), summary.preset, state or summary.status,
-            str(summary.reached_step), metric, summary.task, summary.cell, str(summary.seq_len), summary.clip,
-            started)
+    return ("✓" if marked else "", str(summary.id), summary.preset, live.state if live else summary.status,
+            str(record.reached_step if record is not None else summary.reached_step), metric, summary.task,
+            summary.cell, str(summary.seq_len), summary.clip, started)
 
 
 class StoredRunTable(DataTable):
@@ -71,12 +75,13 @@ class StoredRunTable(DataTable):
             super().__init__()
             self.table = table
 
-    def sync(self, marked: set[int], states: dict[int, str]) -> None:
-        """Show the current page: a count and one query; cells change in place when the rows are the same."""
+    def sync(self, marked: set[int], live: dict[int, LiveRun]) -> None:
+        """Show the current page: a count and one query; cells change in place when the rows are the same.
+        ``live`` maps store ids to this session's runs."""
         self.total = self.store.count()
         self.page = min(self.page, self.pages - 1)
         summaries = self.store.page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE)
-        rows = {str(s.id): row_cells(s, s.id in marked, states.get(s.id)) for s in summaries}
+        rows = {str(s.id): row_cells(s, s.id in marked, live.get(s.id)) for s in summaries}
         if list(rows) != [key.value for key in self.rows]:
             cursor = self.cursor_row
             self.clear()
