@@ -16,6 +16,7 @@ import pytest
 import ray
 
 from rnntui.cli import build_parser, main
+from rnntui.cli.arguments import normalise_argv
 from rnntui.cli.sweep import build_spec
 from rnntui.engine.config import ConfigError
 from rnntui.engine.control import RunControl
@@ -131,6 +132,18 @@ def test_without_ray_the_flag_is_one_line_and_exit_2(monkeypatch, capsys):
     assert main(["sweep", "latching-srnn", "--lengths", "3", "--repeats", "1", "--ray"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "pip install 'rnntui[ray]'" in error
+
+
+@pytest.mark.parametrize("argv, ray, preset", [
+    (["--ray", "latching-srnn"], "", "latching-srnn"),            # the preset after a bare --ray
+    (["--ray", "auto", "latching-srnn"], "auto", "latching-srnn"),
+    (["latching-srnn", "--ray", "head:6379"], "head:6379", "latching-srnn"),
+    (["latching-srnn", "--ray", "ray://head:10001"], "ray://head:10001", "latching-srnn"),
+])
+def test_ray_takes_an_address_or_nothing(argv, ray, preset):
+    parser = build_parser()
+    args = parser.parse_args(normalise_argv(parser, ["sweep", *argv]))
+    assert (args.ray, args.preset) == (ray, preset)
 
 
 def spec_for(*argv: str, preset: str = "latching-srnn") -> SweepSpec:

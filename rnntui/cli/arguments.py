@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from ..engine.sweep.grid import RAY_ADDRESS
 from ..formatting import printable
 
 KEY_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*=")   # dots: --set sweep.ray=ADDRESS
@@ -66,7 +67,8 @@ def option_strings(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]
 
 def normalise_argv(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """Rewrite ``OPTION -VALUE`` to ``OPTION=-VALUE`` and each ``KEY=VALUE`` after ``--set`` to
-    ``--set=KEY=VALUE``, so negative numbers are values and ``--set`` stops at the first other word."""
+    ``--set=KEY=VALUE``, so negative numbers are values and ``--set`` stops at the first other word;
+    ``--ray`` followed by a word that is no address (``--ray PRESET``) is ``--ray=``, a local instance."""
     every, single = option_strings(parser)
     out: list[str] = []
     index = 0
@@ -80,6 +82,9 @@ def normalise_argv(parser: argparse.ArgumentParser, argv: list[str]) -> list[str
             while index < len(argv) and KEY_VALUE.match(argv[index]):
                 out.append(f"--set={argv[index]}")
                 index += 1
+        elif word == "--ray" and index < len(argv) and not RAY_ADDRESS.fullmatch(argv[index]) \
+                and not argv[index].startswith("-"):
+            out.append("--ray=")
         elif word in single and index < len(argv) and argv[index].startswith("-") and argv[index] not in every:
             out.append(f"{word}={argv[index]}")
             index += 1

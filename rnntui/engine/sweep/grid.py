@@ -15,12 +15,13 @@ DEFAULT_GRIDS = {"latching": (LATCHING_LENGTHS, LATCHING_CELLS)}
 SWEEPABLE_FIELDS = ("seq_len", "lr", "hidden_size", "clip_threshold", "init")
 BACKENDS = ("auto", "kernel", "torch")
 RAY_ADDRESS_HELP = "auto, ray://HOST:PORT, HOST:PORT, or empty for a local Ray instance"
+RAY_ADDRESS = re.compile(r"auto|(ray://)?[\w.-]+:\d{1,5}")
 
 
 def check_ray_address(address: str, source: str = "sweep") -> str:
     """The Ray address a sweep runs on (``--ray``, ``--set sweep.ray=``, a preset's ``[sweep]``), checked."""
     address = address.strip()
-    if address in ("", "auto") or re.fullmatch(r"(ray://)?[\w.-]+:\d{1,5}", address):
+    if address == "" or RAY_ADDRESS.fullmatch(address):
         return address
     raise ConfigError({"ray": f"{address!r} is not a Ray address: use {RAY_ADDRESS_HELP}"}, source)
 
