@@ -121,3 +121,23 @@ def test_a_write_that_fails_everywhere_exits_3(tmp_path):
     assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
     with RunStore() as store:
         assert store.summary(1).status == "finished"                      # the run itself is kept
+
+
+def test_sigterm_stops_a_sweep_with_its_runs_stored_and_its_csv_pair(tmp_path):
+    out = tmp_path / "sweep.csv"
+    process = subprocess.Popen([sys.executable, "-m", "rnntui", "sweep", "smoke", "--lengths", "3,4",
+                                "--repeats", "2000", "--backend", "torch", "--csv", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(), cwd=ROOT)
+    try:
+        assert "rnntui: sweep smoke" in process.stdout.readline()
+        time.sleep(2.0)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.csv", "sweep.curve.csv"]
+    rows = read(out)
+    with RunStore() as store:
+        assert store.count() == len(rows)

@@ -138,3 +138,21 @@ async def test_a_training_run_shows_its_live_step_in_the_runs_table():
         step = app.runs[0].record.reached_step
         line = table.render_line(1).text
         assert "paused" in line and f" {step} " in line, (step, line)
+
+
+async def test_runs_interrupted_in_an_earlier_session_are_announced_and_listed(temporary_store):
+    import sqlite3
+
+    with RunStore() as store:
+        recorder = store.recorder("killed", "tui")
+        run_id = recorder.begin(CONFIG)
+    with sqlite3.connect(temporary_store) as db:          # as if its process had been killed long ago
+        db.execute("UPDATE runs SET process_start = '1' WHERE id = ?", (run_id,))
+    app = RnnTuiApp(SMOKE, [SMOKE])
+    notes = []
+    app.notify = lambda message, **kwargs: notes.append(message)
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = await show_runs(pilot, app)
+        await pilot.pause(0.3)
+        assert "interrupted" in table.render_line(1).text
+    assert any(f"#{run_id}" in note and "interrupted" in note for note in notes)

@@ -165,6 +165,11 @@ class LabScreen(Screen[None]):
         self.query_one("#compare-loss", LossPlot).empty_title = "— enter on two runs (or c) overlays them"
         self.query_one(StatusBar).show(None)
         self.set_interval(self.TICK_SECONDS, self.tick)
+        lost = self.app.store.interrupted
+        if lost:
+            self.app.notify(f"{len(lost)} run(s) of an earlier session ended without finishing (killed or "
+                            f"lost power): kept in the Runs tab as interrupted, #{', #'.join(map(str, lost))}.",
+                            title="Interrupted runs", severity="warning", timeout=10)
 
     # -- presets and the form ------------------------------------------------
     @property
