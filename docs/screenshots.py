@@ -9,7 +9,9 @@ default one (a 1-unit SimpleRNN whose gradient vanishes), so the heatmap shows i
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,6 +25,12 @@ from rnntui.ui.app import RnnTuiApp, default_preset  # noqa: E402
 
 async def shoot(width: int, height: int) -> Path:
     presets = list_presets()
+    with tempfile.TemporaryDirectory() as folder:   # a fresh store: the run is #1, and yours is not touched
+        os.environ["RNNTUI_STORE"] = str(Path(folder) / "runs.sqlite3")
+        return await _shoot(presets, width, height)
+
+
+async def _shoot(presets, width: int, height: int) -> Path:
     app = RnnTuiApp(default_preset(presets), presets)
     async with app.run_test(size=(width, height)) as pilot:
         await finish_run(pilot)
