@@ -381,10 +381,7 @@ class LabScreen(Screen[None]):
             self.query_one(VerdictView).show(runs_to_explain(self.app.runs), contrast_hint(self))
         elif shown is not None:
             widget = self.query_one(f"#{name}")
-            if isinstance(widget, GradHeatmap):
-                widget.show(shown)
-            else:
-                widget.show([shown], background=background)
+            widget.show(shown if isinstance(widget, GradHeatmap) else [shown], background=background)
             if name == "plot-task" and widget.display != bool(shown.views):
                 widget.display = bool(shown.views)
 

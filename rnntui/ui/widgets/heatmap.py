@@ -6,7 +6,7 @@ order, colour is log10 of the norm. Each character cell shows two rows with
 without gaps. An exact zero has no log: it is black, dotted where both rows
 are zero (so it reads without colour too), and a NaN or infinity is red; the
 legend names both whenever they appear. Lines are built as Strips (Line API) and cached until the data
-or the size changes, so a repaint costs almost nothing.
+or the size changes (:mod:`.cached`), so a repaint costs almost nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color, Gradient
 from textual.strip import Strip
-from textual.widget import Widget
 
 from rnntui.engine.record import RunRecord
 
+from .cached import CachedLines
 from .scale import log10_values
 
 # Viridis stops: luminance rises monotonically, so it still reads in monochrome (NO_COLOR).
@@ -73,7 +73,7 @@ def special_swatches(cells: np.ndarray) -> list[tuple[str, Style]]:
     return swatches
 
 
-class GradHeatmap(Widget):
+class GradHeatmap(CachedLines):
     """Timestep × training-step map of per-timestep gradient norms, log colour."""
 
     DEFAULT_CSS = "GradHeatmap { width: 1fr; height: 1fr; }"
@@ -81,27 +81,19 @@ class GradHeatmap(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.record: RunRecord | None = None
-        self._key: object = None
         self._shown: tuple = ()
-        self._lines: list[Strip] = []
 
-    def show(self, record: RunRecord | None) -> None:
+    def show(self, record: RunRecord | None, *, background: bool = False) -> None:
         """Map this run's probes; without a new probe (or a new run) nothing is redrawn."""
         shown = (id(record), len(record.probes) if record else 0)
         if shown == self._shown:
             return
         self._shown = shown
         self.record = record
-        self.refresh()
+        self.news(background)
 
-    def render_line(self, y: int) -> Strip:
-        probes = self.record.probes[:] if self.record else []
-        key = (id(self.record), len(probes), self.size)
-        if key != self._key:
-            self._key = key
-            self._lines = self._build(probes)
-        line = self._lines[y] if y < len(self._lines) else Strip.blank(0, self.rich_style)
-        return line.crop_extend(0, self.size.width, self.rich_style)
+    def build_lines(self) -> list[Strip]:
+        return self._build(self.record.probes[:] if self.record else [])
 
     def _text(self, text: str, style: Style | None = None) -> Strip:
         return Strip([Segment(text, self.rich_style + style if style else self.rich_style)])

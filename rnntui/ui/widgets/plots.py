@@ -1,7 +1,7 @@
 """Live plots (textual-plotext), redrawn from data kept on the widget.
 
-Every repaint re-plots from the stored records, so resizes and theme changes
-are safe, series are thinned to the current width, and log axes are drawn
+Every picture is plotted afresh from the stored records (when: see
+:mod:`.cached`), so resizes and theme changes are safe, series are thinned to the current width, and log axes are drawn
 as ``log10`` values with ``1eK`` labels (plotext 5's log scale breaks on
 rebuild). Colours come from the app theme so the plots follow it.
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from threading import Lock
 from typing import Sequence
 
 import numpy as np
@@ -22,16 +21,13 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.color import Color
-from textual.dom import NoScreen
-from textual.errors import NoWidget
-from textual.geometry import Size
-from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from rnntui.engine.record import RunRecord
 
 from . import braille
+from .cached import CachedLines
 from .scale import (INF_LABEL, ZERO_LABEL, finite_range, finite_runs, log10_values, log_axis, thin,
                     whole_ticks)
 from .series import StepColumns
@@ -76,33 +72,20 @@ def ansi_colour(rgb: tuple[int, int, int]) -> str:
     return "\x1b[38;2;{};{};{}m".format(*rgb)
 
 
-class LivePlot(PlotextPlot):
-    """Base class: keeps the records it shows and re-plots them on every repaint.
+class LivePlot(CachedLines, PlotextPlot):
+    """Base class: keeps the records it shows and re-plots them when they have news.
 
     The key (which colour is which series, what a gap or a 0 row means) and the x
     label share the last line, below the axes, so no legend ever hides the data.
     """
 
-    _drawn: tuple[Size, int, list[Strip]] | None = None   # (size, news count, lines) of the last plot
     READS: tuple[str, ...] = ("steps", "evaluations")   # the record lists this plot draws from
-
-    class Built(Message):
-        """A picture built off the event loop, for this size and news count."""
-
-        bubble = False
-
-        def __init__(self, size: Size, news: int, lines: list[Strip]) -> None:
-            super().__init__()
-            self.size, self.news, self.lines = size, news, lines
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.records: list[RunRecord] = []
         self.labels: list[str] = []
         self._shown: tuple = ()
-        self._news = 0        # how many times show() brought news
-        self._building = False
-        self._plotting = Lock()   # one plotext build at a time: the figure is this widget's own
         self._columns: dict[int, StepColumns] = {}
         self._key: dict[str, tuple[str, tuple[int, int, int]]] = {}   # label -> (glyph, rgb)
         self._notes: list[str] = []
@@ -111,54 +94,15 @@ class LivePlot(PlotextPlot):
 
     def show(self, records: Sequence[RunRecord], labels: Sequence[str] = (), *, background: bool = False) -> None:
         """Plot these runs; ``labels`` name each run in an overlay. Without news (the same runs,
-        no new data this plot reads) nothing is redrawn: plotext builds are the UI's main cost.
-        ``background`` builds the new picture in a thread while the last one stays on screen,
-        so a keypress never waits behind a build (the first picture and a new size are built
-        at once, on the next paint)."""
+        no new data this plot reads) nothing is redrawn; ``background``: see :class:`CachedLines`."""
         shown = (tuple(labels), *((id(r), r.status, *self.data_version(r)) for r in records))
         if shown == self._shown:
             return
         self._shown = shown
-        self._news += 1
         self.records = list(records)
         self.labels = list(labels)
         self._columns = {id(r): self._columns.get(id(r)) or StepColumns(r) for r in self.records}
-        if background and self._drawn is not None and self._drawn[0] == self.size and self.in_view():
-            self._build_later()
-        else:
-            self.refresh()   # built on the next paint, if it is ever painted
-
-    def in_view(self) -> bool:
-        """Whether some of the plot shows (not scrolled away in the 80x24 column, nor in a hidden tab)."""
-        try:
-            return self.screen.find_widget(self).visible_region.area > 0
-        except (NoScreen, NoWidget):
-            return False
-
-    def _build_later(self) -> None:
-        if not self._building:
-            self._building = True
-            self.run_worker(self._build_in_thread, thread=True, exit_on_error=False, group="plot-builds")
-
-    def _build_in_thread(self) -> None:
-        size, news = self.size, self._news
-        try:
-            lines = self._lines()
-        except Exception:
-            self._building = False   # the error is the worker's; the next news tries again
-            raise
-        self.post_message(self.Built(size, news, lines))
-
-    def on_live_plot_built(self, message: Built) -> None:
-        self._building = False
-        if self._drawn is None or not message.size == self._drawn[0] == self.size:
-            self._drawn = None   # resized or hidden meanwhile: the next paint builds afresh
-            return
-        if message.news > self._drawn[1]:
-            self._drawn = (message.size, message.news, message.lines)
-            super().refresh()
-        if self._drawn[1] < self._news:   # news arrived during the build
-            self._build_later()
+        self.news(background)
 
     def data_version(self, record: RunRecord) -> tuple:
         """What changes when ``record`` has news for this plot (the lengths of the lists it reads)."""
@@ -176,19 +120,8 @@ class LivePlot(PlotextPlot):
             colour = colour.blend(Color.parse(variables["surface"]), fade)
         return colour.rgb
 
-    def refresh(self, *regions, **kwargs):
-        self._drawn = None  # new data, theme or size: plot again on the next paint
-        return super().refresh(*regions, **kwargs)
-
-    def render_line(self, y: int) -> Strip:
-        if self._drawn is None or self._drawn[0] != self.size:
-            self._drawn = (self.size, self._news, self._lines())
-        lines = self._drawn[2]
-        return (lines[y] if y < len(lines) else Strip.blank(0, self.rich_style)).crop_extend(0, self.size.width, self.rich_style)
-
-    def _lines(self) -> list[Strip]:
-        with self._plotting:
-            return ansi_strips(self.plot())
+    def build_lines(self) -> list[Strip]:
+        return ansi_strips(self.plot())
 
     def plot(self) -> str:
         """The current data drawn by plotext at the widget's size and theme, as ANSI text."""

@@ -1,0 +1,102 @@
+"""Line API widgets whose lines are built from data: cached, and rebuilt off the event loop.
+
+The live plots and the heatmap are the UI's costly repaints (a plotext build
+is 4-10 ms at 160x48), several times a second while a run trains. Their lines
+are kept per (size, news count) and only rebuilt when the data changed. The
+lab's refresh asks for the rebuild in a worker thread while the last picture
+stays on screen, so a keypress never waits behind it; the first picture, a new
+size or theme, and a run's end are built at once, on the next paint. A widget
+out of view (a hidden tab, scrolled away in the 80x24 column) builds nothing
+until it is painted again.
+"""
+
+from __future__ import annotations
+
+from threading import Lock
+
+from textual.dom import NoScreen
+from textual.errors import NoWidget
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class CachedLines(Widget):
+    """Subclasses build their lines in :meth:`build_lines` and call :meth:`news` when the data changed."""
+
+    _drawn: tuple[Size, int, list[Strip]] | None = None   # (size, news count, lines) of the last build
+
+    class Built(Message):
+        """Lines built off the event loop, for this size and news count."""
+
+        bubble = False
+
+        def __init__(self, size: Size, news: int, lines: list[Strip]) -> None:
+            super().__init__()
+            self.size, self.news, self.lines = size, news, lines
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._news = 0        # how many times the data changed
+        self._building = False
+        self._build_lock = Lock()   # one build at a time: builds share the widget's state
+
+    def build_lines(self) -> list[Strip]:
+        """The widget's lines for the current data, size and theme (may run in a worker thread)."""
+        raise NotImplementedError
+
+    def news(self, background: bool = False) -> None:
+        """The data changed: rebuild, in a worker thread while the last picture stays if ``background``."""
+        self._news += 1
+        if background and self._drawn is not None and self._drawn[0] == self.size and self.in_view():
+            self._build_later()
+        else:
+            self.refresh()   # built on the next paint, if it is ever painted
+
+    def in_view(self) -> bool:
+        """Whether some of the widget shows (not scrolled away, nor in a hidden tab)."""
+        try:
+            return self.screen.find_widget(self).visible_region.area > 0
+        except (NoScreen, NoWidget):
+            return False
+
+    def _build_later(self) -> None:
+        if not self._building:
+            self._building = True
+            self.run_worker(self._build_in_thread, thread=True, exit_on_error=False, group="line-builds")
+
+    def _build_in_thread(self) -> None:
+        size, news = self.size, self._news
+        try:
+            lines = self._lines()
+        except Exception:
+            self._building = False   # the error is the worker's; the next news tries again
+            raise
+        self.post_message(self.Built(size, news, lines))
+
+    def on_cached_lines_built(self, message: Built) -> None:
+        self._building = False
+        if self._drawn is None or not message.size == self._drawn[0] == self.size:
+            self._drawn = None   # resized or hidden meanwhile: the next paint builds afresh
+            return
+        if message.news > self._drawn[1]:
+            self._drawn = (message.size, message.news, message.lines)
+            super().refresh()
+        if self._drawn[1] < self._news:   # news arrived during the build
+            self._build_later()
+
+    def _lines(self) -> list[Strip]:
+        with self._build_lock:
+            return self.build_lines()
+
+    def refresh(self, *regions, **kwargs):
+        self._drawn = None  # new data, theme or size: build again on the next paint
+        return super().refresh(*regions, **kwargs)
+
+    def render_line(self, y: int) -> Strip:
+        if self._drawn is None or self._drawn[0] != self.size:
+            self._drawn = (self.size, self._news, self._lines())
+        lines = self._drawn[2]
+        line = lines[y] if y < len(lines) else Strip.blank(0, self.rich_style)
+        return line.crop_extend(0, self.size.width, self.rich_style)
