@@ -79,12 +79,21 @@ def terminal(request):
 def edit_fields_and_train(session: str, height: int) -> None:
     """A text field: esc leaves it, enter commits it, the footer says so meanwhile; then s trains."""
     wait_for(session, "s Start")
-    keys(session, "Tab", "Tab", "Tab", "End", "BSpace", "9")     # preset, task, then seq_len
-    screen = settle(session)
+    # Like a user, look at the screen before the next keys: a loaded machine lags behind them.
+    keys(session, "Tab", "Tab", "Tab")                            # preset, task, then seq_len
+    wait_for(session, "Commit")
+    keys(session, "C-e", "BSpace", "9")
+    screen = wait_for(session, "seq_len         9")
     assert "Commit" in screen and "Done" in screen, screen     # not just "f1 Help"
     keys(session, "Escape")
     wait_for(session, "c Compare")
-    keys(session, "Tab", "Tab", "Tab", "End", "BSpace", "7", "Enter", "s")
+    keys(session, "Tab", "Tab", "Tab")
+    wait_for(session, "Commit")
+    keys(session, "C-e", "BSpace", "7")
+    wait_for(session, "seq_len         7")
+    keys(session, "Enter")
+    wait_for(session, "c Compare")
+    keys(session, "s")
     wait_for(session, "finished at step")
     screen = wait_for(session, "t=7" if height >= 40 else "loss (log scale)")   # trained on the committed T
     assert "seq_len         7 " in screen and "7s" not in screen
@@ -126,11 +135,12 @@ def test_without_colour_every_screen_draws_and_keeps_its_own_keys(terminal):
     keys(session, "?")
     wait_for(session, "Many short runs")
     keys(session, "Escape", "f")
-    wait_for(session, "repeats")
+    wait_for(session, "Sweep smoke over:")             # the grid dialog ("repeats" is in the plan too)
     for text in ("3,5", "lstm", "2"):    # values, cells, repeats (an Input selects its text just after focus)
         keys(session, "Tab")
         settle(session, 0.4)
-        keys(session, "End", "C-u", *text)
+        keys(session, "C-e", "C-u", *text)
+    wait_for(session, "3,5")
     keys(session, "Enter")
     wait_for(session, "= 4 runs")
     keys(session, "s")
