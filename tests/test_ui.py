@@ -221,6 +221,28 @@ async def test_export_writes_the_csv_pair_with_a_default_name(tmp_path, monkeypa
         assert len(written) == 2 and any(name.endswith(".timesteps.csv") for name in written)
 
 
+async def test_export_over_an_existing_file_asks_and_replaces_only_on_a_second_enter(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "mine.csv"
+    target.write_text("the user's own results\n")
+    app = make_app(SMOKE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await finish(pilot, app)
+        await pilot.press("e")
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert "exists: enter again to replace it" in str(app.screen.query_one("#export-message").render())
+        assert target.read_text() == "the user's own results\n"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        assert "train_loss" in target.read_text().splitlines()[0].split(",")
+        assert (tmp_path / "mine.timesteps.csv").exists()
+
+
 async def test_export_to_an_unwritable_path_shows_the_error_and_loses_nothing(tmp_path, monkeypatch):
     fallback = tmp_path / "fallback"
     monkeypatch.setattr(export_module, "fallback_dirs", lambda: [fallback])

@@ -38,12 +38,14 @@ class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
     HELP = ("Export as CSV",
             "Writes two files: the path you give (one row per step, evaluations joined in) and a "
             "`.timesteps.csv` beside it (‖∂L/∂h_t‖ per probe and timestep). Edit the path, then enter.",
+            "A file that exists is replaced only when you press enter a second time. "
             "If the path cannot be written, the message says why, the same files go to a fallback "
             "folder so nothing is lost, and the dialog stays open to try another place.")
 
-    def __init__(self, what: str, path: Path, write: Callable[[Path], ExportResult]) -> None:
+    def __init__(self, what: str, path: Path, write: Callable[..., ExportResult]) -> None:
         super().__init__()
         self.what, self.path, self.write = what, path, write
+        self.replace: Path | None = None      # the existing file the user agreed to replace
 
     @classmethod
     def for_run(cls, run: LiveRun) -> "ExportScreen":
@@ -82,8 +84,14 @@ class ExportScreen(ModalScreen[tuple[Path, ...] | None]):
             message.update("enter a file name")
             message.set_classes("-error")
             return
+        path = Path(text).expanduser()
+        if path.is_file() and not path.is_symlink() and self.replace != path:
+            self.replace = path
+            message.update(f"{path} exists: enter again to replace it (and its .timesteps.csv), or edit the path")
+            message.set_classes("-error")
+            return
         try:
-            result = self.write(Path(text))
+            result = self.write(path, force=self.replace == path)
         except ExportError as exc:
             message.update(str(exc))
             message.set_classes("-error")
