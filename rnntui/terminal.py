@@ -16,3 +16,17 @@ def drop_terminal_output() -> None:
         except (OSError, ValueError):
             continue
     os.close(null)
+
+
+def terminal_lost(stream=None) -> bool:
+    """Whether the terminal ``stream`` (stdin) was on has hung up: reading its settings fails."""
+    import termios
+
+    stream = stream or sys.__stdin__
+    try:
+        termios.tcgetattr(stream.fileno())
+    except termios.error:
+        return True
+    except (OSError, ValueError, AttributeError):     # not a terminal at all (a pipe, closed, none)
+        return False
+    return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -72,3 +73,12 @@ def test_v_trains_the_pair_and_the_why_tab_reads_both(tmp_path, width, height, n
         quit_app(session)
     finally:
         tmux("kill-server", capture_output=True)
+    # The terminal closes under the quitting app (SIGHUP, then SIGCONT): the process still ends.
+    assert_process_ends(str(preset))
+
+
+def assert_process_ends(marker: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, f"the app ({marker}) outlived its terminal"
+        time.sleep(0.2)

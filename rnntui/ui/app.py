@@ -10,6 +10,7 @@ it trains; a hang-up (SIGHUP) stops the runs, waits for the store, exits 129.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from textual.screen import Screen
 from rnntui.engine.config import ConfigError, RunConfig
 from rnntui.engine.presets import Preset, list_presets, load_preset
 from rnntui.engine.store import RunStore, StoreError
-from rnntui.terminal import drop_terminal_output
+from rnntui.terminal import drop_terminal_output, terminal_lost
 
 from .commands import RnnCommands
 from .lab import LabScreen
@@ -124,4 +125,10 @@ def run_app(preset: str | None = None) -> int:
         return 2
     app = RnnTuiApp(chosen, presets, store)
     app.run()
-    return app.return_code or 0
+    code = app.return_code or 0
+    if terminal_lost():
+        # The hang-up's SIGCONT makes Textual restart its key reader on the dead terminal, after the
+        # app has stopped it; that thread would spin forever and keep this process alive. The store
+        # is closed and nothing else is left to do.
+        os._exit(code)
+    return code
