@@ -426,3 +426,9 @@ def test_threads_reach_a_headless_run(tmp_path):
     result = rnntui("run", "smoke", "--csv", str(tmp_path / "s.csv"), "--threads", "2")
     assert result.returncode == 0, result.stderr
     assert "cpu (2 threads)" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["x" * 5000, "x" * 5000 + ".toml"])
+def test_a_preset_name_too_long_for_the_file_system_is_one_line(name):
+    line = refused(rnntui("run", name), "preset")
+    assert len(line) < 2000

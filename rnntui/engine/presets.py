@@ -168,13 +168,18 @@ def list_presets() -> list[Preset]:
 
 def load_preset(name_or_path: str) -> Preset:
     """A shipped preset by name, or any preset file by path."""
+    shown = printable(repr(name_or_path if len(name_or_path) <= 80 else name_or_path[:80] + "..."))
     path = Path(name_or_path).expanduser()
-    if path.suffix == ".toml" or path.exists():
-        if not path.exists():
-            raise ConfigError({"preset": f"no such file {printable(repr(name_or_path))}"})
-        return load_preset_file(path)    # it refuses what is not a regular file
     candidate = presets_dir() / f"{name_or_path}.toml"
-    if candidate.is_file():
+    try:                    # a name too long for the file system raises here, not a traceback
+        exists, shipped = path.exists(), candidate.is_file()
+    except OSError as exc:
+        raise ConfigError({"preset": f"not a preset name or file: {shown} ({exc.strerror})"}) from None
+    if path.suffix == ".toml" or exists:
+        if not exists:
+            raise ConfigError({"preset": f"no such file {shown}"})
+        return load_preset_file(path)    # it refuses what is not a regular file
+    if shipped:
         return load_preset_file(candidate)
     known = ", ".join(sorted(p.stem for p in presets_dir().glob("*.toml")))
-    raise ConfigError({"preset": f"unknown preset {printable(repr(name_or_path))}; known presets: {known}"})
+    raise ConfigError({"preset": f"unknown preset {shown}; known presets: {known}"})
