@@ -48,7 +48,8 @@ def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
 def keys(session: str, *names: str) -> None:
     for name in names:
         tmux("send-keys", "-t", session, name, check=True)
-        time.sleep(0.15)
+        # A lone ESC with a key right behind it reads as alt+key: let the parser time out first.
+        time.sleep(0.6 if name == "Escape" else 0.15)
 
 
 def settle(session: str, seconds: float = 0.6) -> str:
