@@ -54,5 +54,7 @@ class Stopper:
         try:
             yield self
         finally:
+            # Once stopping, the exit code is decided: a later press on the way out must not turn
+            # it into a death by signal (-2) with nothing said.
             for signum, handler in previous.items():
-                signal.signal(signum, handler)
+                signal.signal(signum, signal.SIG_IGN if self.received else handler)
