@@ -16,7 +16,7 @@ def environment() -> dict[str, str]:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
-def rnntui(*args: str, timeout: float = 60, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def rnntui(*args: str, timeout: float = 120, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "rnntui", *args], capture_output=True, text=True,
                           env=environment(), cwd=cwd, timeout=timeout)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import signal
 import subprocess
 import sys
@@ -12,33 +11,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from cli_helpers import ROOT, environment, refused, rnntui
 from rnntui.engine.presets import presets_dir
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def environment() -> dict[str, str]:
-    """Read at each call: the autouse fixture points RNNTUI_STORE at the test's own store."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-            "NO_COLOR": "1"}
-
-
-def rnntui(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnntui", *args], capture_output=True, text=True,
-                          env=environment(), cwd=ROOT, timeout=timeout)
 
 
 def read(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def assert_bad_input(result: subprocess.CompletedProcess, *words: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    for word in words:
-        assert word in result.stderr
 
 
 def test_run_smoke_writes_both_csvs(tmp_path):
@@ -93,13 +72,13 @@ def test_help_and_presets_do_not_load_torch():
     (["--preset", "no-such-preset"], ["no-such-preset"]),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, words):
-    assert_bad_input(rnntui(*args), *words)
+    refused(rnntui(*args), *words)
 
 
 def test_invalid_preset_file_names_file_and_key(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text('name = "broken"\ndescription = "x"\n[config]\ncell = "transformer"\n')
-    assert_bad_input(rnntui("run", str(path)), "broken.toml", "config.cell")
+    refused(rnntui("run", str(path)), "broken.toml", "config.cell")
 
 
 def test_usage_errors_exit_2():
@@ -109,7 +88,7 @@ def test_usage_errors_exit_2():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_cuda_is_a_clear_error():
-    assert_bad_input(rnntui("run", "smoke", "--device", "cuda"), "cuda", "no CUDA device")
+    refused(rnntui("run", "smoke", "--device", "cuda"), "cuda", "no CUDA device")
 
 
 def test_ctrl_c_stops_cleanly_and_exports(tmp_path):
@@ -135,4 +114,4 @@ def test_ctrl_c_stops_cleanly_and_exports(tmp_path):
 def test_missing_imdb_data_is_a_clear_error_not_a_traceback(tmp_path):
     result = rnntui("--imdb", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path / "cache"),
                     "run", "imdb-lstm")
-    assert_bad_input(result, "RNNTUI_IMDB", "does not exist")
+    refused(result, "RNNTUI_IMDB", "does not exist")

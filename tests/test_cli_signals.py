@@ -13,7 +13,8 @@ import pytest
 from rnntui.cli.signals import Stopper
 from rnntui.engine.control import RunControl
 from rnntui.engine.store import RunStore
-from test_cli import ROOT, assert_bad_input, environment, read, rnntui
+from cli_helpers import ROOT, environment, refused, rnntui
+from test_cli import read
 
 LONG = ("run", "smoke", "--set", "epochs=100000")
 
@@ -82,7 +83,7 @@ def test_a_second_signal_while_writing_is_noted_and_only_a_third_abandons(capsys
 def test_an_existing_csv_is_refused_before_training_unless_forced(tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("precious")
-    assert_bad_input(rnntui("run", "smoke", "--csv", str(out)), "exists", "--force")
+    refused(rnntui("run", "smoke", "--csv", str(out)), "exists", "--force")
     assert out.read_text() == "precious"
     with RunStore() as store:
         assert store.count() == 0                                         # refused before any work
@@ -93,14 +94,14 @@ def test_an_existing_csv_is_refused_before_training_unless_forced(tmp_path):
 def test_the_preset_file_fifos_and_symlinks_are_refused_outright(tmp_path):
     preset = tmp_path / "p.toml"
     preset.write_text('name = "p"\ndescription = "x"\n[config]\ntask = "latching"\nepochs = 1\n')
-    assert_bad_input(rnntui("run", str(preset), "--csv", str(preset), "--force"), "p.toml")
+    refused(rnntui("run", str(preset), "--csv", str(preset), "--force"), "p.toml")
     assert "[config]" in preset.read_text()
     fifo = tmp_path / "fifo.csv"
     os.mkfifo(fifo)
-    assert_bad_input(rnntui("run", "smoke", "--csv", str(fifo), "--force", timeout=30), "not a regular file")
+    refused(rnntui("run", "smoke", "--csv", str(fifo), "--force", timeout=30), "not a regular file")
     link = tmp_path / "link.csv"
     link.symlink_to(tmp_path / "target.csv")
-    assert_bad_input(rnntui("run", "smoke", "--csv", str(link), "--force"), "symbolic link")
+    refused(rnntui("run", "smoke", "--csv", str(link), "--force"), "symbolic link")
     assert not (tmp_path / "target.csv").exists()
 
 

@@ -9,7 +9,8 @@ import sys
 import time
 
 from rnntui.engine.store import SCHEMA_VERSION, RunStore
-from test_cli import ROOT, assert_bad_input, environment, read, rnntui
+from cli_helpers import ROOT, environment, refused, rnntui
+from test_cli import read
 
 
 def test_a_run_is_recorded_listed_and_shown(tmp_path):
@@ -41,7 +42,7 @@ def test_several_runs_export_into_a_directory(tmp_path):
     assert rnntui("runs", "export", "1", "2", "--csv", f"{out}/").returncode == 0
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 4 and names[0].endswith("-smoke-1.csv") and names[2].endswith("-smoke-2.csv")
-    assert_bad_input(rnntui("runs", "export", "1", "2", "--csv", str(tmp_path / "one.csv")), "directory")
+    refused(rnntui("runs", "export", "1", "2", "--csv", str(tmp_path / "one.csv")), "directory")
 
 
 def test_a_rerun_reproduces_the_stored_metrics_exactly(tmp_path):
@@ -80,11 +81,11 @@ def test_kill_9_leaves_an_interrupted_run_with_its_rows():
 
 def test_rm_asks_first_and_yes_deletes(tmp_path):
     assert rnntui("run", "smoke", "--csv", str(tmp_path / "a.csv")).returncode == 0
-    assert_bad_input(rnntui("runs", "rm", "1"), "--yes")
+    refused(rnntui("runs", "rm", "1"), "--yes")
     removed = rnntui("runs", "rm", "1", "--yes")
     assert removed.returncode == 0 and "deleted 1" in removed.stdout
     assert "no stored runs" in rnntui("runs", "list").stdout
-    assert_bad_input(rnntui("runs", "show", "1"), "no such run")
+    refused(rnntui("runs", "show", "1"), "no such run")
 
 
 def test_list_filters(tmp_path):
@@ -92,7 +93,7 @@ def test_list_filters(tmp_path):
     assert "no stored runs match" in rnntui("runs", "list", "--preset", "sine").stdout
     assert "smoke" in rnntui("runs", "list", "--since", "1h", "--status", "finished").stdout
     assert "no stored runs match" in rnntui("runs", "list", "--since", "2999-01-01").stdout
-    assert_bad_input(rnntui("runs", "list", "--since", "yesterday"), "--since")
+    refused(rnntui("runs", "list", "--since", "yesterday"), "--since")
 
 
 def test_store_option_and_a_newer_store(tmp_path):
@@ -104,8 +105,8 @@ def test_store_option_and_a_newer_store(tmp_path):
         assert store.count() == 0
     with sqlite3.connect(elsewhere) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
-    assert_bad_input(rnntui("--store", str(elsewhere), "runs", "list"), "newer rnntui")
-    assert_bad_input(rnntui("--store", str(elsewhere), "run", "smoke"), "newer rnntui")
+    refused(rnntui("--store", str(elsewhere), "runs", "list"), "newer rnntui")
+    refused(rnntui("--store", str(elsewhere), "run", "smoke"), "newer rnntui")
 
 
 def test_a_sweep_records_each_run(tmp_path):
