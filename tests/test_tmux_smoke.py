@@ -99,7 +99,8 @@ def edit_fields_and_train(session: str, height: int) -> None:
     screen = wait_for(session, "t=7" if height >= 40 else "loss (log scale)")   # trained on the committed T
     assert "seq_len         7 " in screen and "7s" not in screen
     assert "•" in screen or any(0x2800 < ord(ch) <= 0x28FF for ch in screen), "no plot glyphs"
-    assert "┤" in screen and "100%" in screen
+    screen = wait_for(session, "┤")                  # plots build off the event loop: wait for the axes
+    assert "100%" in screen
 
 
 def quit_app(session: str) -> None:
