@@ -1,17 +1,21 @@
 """Training speed in the TUI against headless: steps/s of the same preset, measured in one run.
 
 Headless drives the engine's event stream directly (what ``rnntui run`` does);
-the TUI trains the same config in the lab's worker at 160x48 with every view
-redrawing. Both rates come from the engine's own clock (``steps_per_second``,
-active training time) between the same two steps, so importing torch and
-building the model are left out of both. Target (issue 13): TUI / headless >= 0.9.
-    python bench/tui_training.py [--presets latching-srnn,stacked-lstm] [--steps 2000] [--size 160x48]
+the TUI trains the same config from the lab (in its child process) at 160x48
+with every view redrawing. Both rates come from the engine's own clock
+(``steps_per_second``, active training time) between the same two steps, so
+importing torch and building the model are left out of both. On a 2-core box
+the two rates wander by 10-20 % from one try to the next, so each preset is
+measured ``--repeats`` times, headless and TUI in turn, and the median ratio is
+the figure. Target (issue 13): TUI / headless >= 0.9.
+    python bench/tui_training.py [--presets latching-srnn,stacked-lstm] [--steps 2000] [--size 160x48] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 from pathlib import Path
 
 from rnntui.engine.events import StepMetrics
@@ -62,6 +66,7 @@ def main() -> None:
     parser.add_argument("--presets", default="latching-srnn,stacked-lstm")
     parser.add_argument("--steps", type=int, default=2000, help="at most this many steps of each preset")
     parser.add_argument("--size", default="160x48")
+    parser.add_argument("--repeats", type=int, default=3, help="headless and TUI pairs per preset")
     args = parser.parse_args()
     size = tuple(map(int, args.size.split("x")))
     print(f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
@@ -69,9 +74,13 @@ def main() -> None:
     for name in args.presets.split(","):
         preset = load_preset(name)
         count = min(args.steps, preset_steps(preset.config))
-        alone = headless(preset.config, count)
-        tui, device = asyncio.run(in_tui(preset, count, size))
-        print(f"{name:16} {count:>6} {alone:>10.1f} {tui:>8.1f} {tui / alone:>6.2f}  {device}", flush=True)
+        ratios = []
+        for _ in range(args.repeats):
+            alone = headless(preset.config, count)
+            tui, device = asyncio.run(in_tui(preset, count, size))
+            ratios.append(tui / alone)
+            print(f"{name:16} {count:>6} {alone:>10.1f} {tui:>8.1f} {tui / alone:>6.2f}  {device}", flush=True)
+        print(f"{name:16} median ratio of {len(ratios)}: {statistics.median(ratios):.2f}", flush=True)
     print(f"load average after {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
 
@@ -82,5 +91,5 @@ def preset_steps(config) -> int:
     return total_steps(config, make_task(config))
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":   # the guard matters: training children re-import this module
     main()

@@ -2,4 +2,5 @@
 
 from .cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":   # training children may import this module; only the real run starts the CLI
+    raise SystemExit(main())

@@ -32,6 +32,9 @@ class ConfigError(ValueError):
         lines = [f"{prefix}{name}: {message}" for name, message in self.errors.items()]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):   # crosses from a training process intact (rnntui.engine.process)
+        return type(self), (self.errors, self.source)
+
 
 def _meta(help: str, *, choices: tuple[str, ...] | None = None, low: float | None = None,
           high: float | None = None, low_open: bool = False) -> dict[str, Any]:

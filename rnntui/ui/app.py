@@ -123,6 +123,9 @@ def run_app(preset: str | None = None) -> int:
     except (ConfigError, StoreError) as exc:
         print(f"rnntui: {exc}", file=sys.stderr)
         return 2
+    from rnntui.engine.process import start_server
+
+    start_server()   # runs train in child processes forked from it; it imports torch meanwhile
     app = RnnTuiApp(chosen, presets, store)
     app.run()
     code = app.return_code or 0

@@ -8,7 +8,6 @@ No Textual in this module; torch loads with it.
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 from typing import Iterator
@@ -55,14 +54,11 @@ class Ranges:
 def take_snapshot(run: LiveRun) -> Snapshot | None:
     """Copy the run's model if its weights are still (run over, or parked at the pause gate); else None."""
     trainer = run.trainer
-    if run.record.ended:
-        model, step = copy.deepcopy(trainer.model), run.record.last_step
-    else:
-        with run.control.held() as parked:
-            if not parked:
-                return None
-            model, step = copy.deepcopy(trainer.model), run.record.last_step
-    model = model.cpu()
+    ended = run.record.ended
+    model = trainer.model_copy(ended)
+    if model is None:
+        return None
+    step = run.record.last_step
     validation = trainer.validation
     batch = Batch(validation.inputs[:, :VALIDATION_CAP].cpu(), validation.targets[:, :VALIDATION_CAP].cpu())
     loss = float(evaluate(model, trainer.task, batch)[0][0])

@@ -4,13 +4,13 @@ The main screen of the app, and the owner of its keys (start, pause, step,
 stop, export, compare, ...): sub-screens never see them. Training runs in a
 thread worker that applies engine events to the run's record and posts a
 coalesced ``RunUpdated`` at most every ``POST_SECONDS``; a fast timer redraws
-the stale views one per tick (each at >= 4 Hz). torch is imported only when the
-first run starts, so the first frame appears quickly.
+the stale views one per tick (each at >= 4 Hz). The training loop itself runs in
+a child process (rnntui.engine.process), so it neither slows the screen down nor
+is slowed down by it; the first frame never waits for torch.
 """
 
 from __future__ import annotations
 
-import gc
 import importlib
 import time
 from functools import partial
@@ -30,6 +30,7 @@ from rnntui.engine.presets import Preset
 from rnntui.engine.record import RunRecord
 from rnntui.engine.store import Recorder, StoreError
 
+from ..collector import hold_survivors, release_survivors
 from ..messages import RunEnded, RunUpdated
 from ..screens.confirm import ConfirmDiscard
 from ..screens.export import ExportScreen
@@ -259,6 +260,7 @@ class LabScreen(Screen[None]):
 
     def launch(self, config: RunConfig, preset_name: str, paused: bool = False) -> LiveRun:
         """Number a new run, start its training worker and show it."""
+        hold_survivors()   # short collector pauses while it trains (rnntui.ui.collector)
         run = LiveRun(len(self.app.runs) + 1, RunRecord(config, preset=preset_name))
         recorder = self.app.store.recorder(preset_name, "tui")
         run.store_id = recorder.begin(config)    # the number users see, from the first frame
@@ -272,16 +274,14 @@ class LabScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="training")
     def _train(self, run: LiveRun, recorder: Recorder) -> None:
-        from rnntui.engine.training import Trainer  # torch loads here, after the first frame
+        from rnntui.engine.process import ProcessTrainer
 
         error = failure = ""
         posted = 0.0
         try:
-            run.trainer = Trainer(run.record.config)   # kept: the inspection screen reads its model
-            # torch, Textual and the model live as long as the app: keep them out of full
-            # collections, which otherwise stall the UI for 150-250 ms every second or so.
-            gc.freeze()
-            for event in run.trainer.run(run.control):
+            trainer = ProcessTrainer(run.record.config)   # its own interpreter: see rnntui.engine.process
+            for event in trainer.run(run.control):
+                run.trainer = trainer   # the model exists: the inspector may ask for it
                 run.record.apply(event)
                 recorder.apply(event)
                 now = time.monotonic()
@@ -310,6 +310,8 @@ class LabScreen(Screen[None]):
         self.mark_stale(message.number)
 
     def on_run_ended(self, message: RunEnded) -> None:
+        if not self.active_runs:
+            release_survivors()
         self.mark_stale(message.number)
         self.flush()
         run = self.app.runs[message.number - 1]
