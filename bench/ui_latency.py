@@ -97,10 +97,10 @@ def background_preset(name: str | None):
 
 async def key_latency(preset, keys: int, size: tuple[int, int]) -> tuple[list[float], str]:
     """Per-key latencies (s) into a form field while ``preset`` trains; and the run's device label."""
+    from rnntui.ui.app import RnnTuiApp   # first, as in the app: it sets Textual's frame rate (rnntui.ui)
+
     from textual import events
     from textual.widgets import Input
-
-    from rnntui.ui.app import RnnTuiApp
 
     app = RnnTuiApp(preset, [preset])
     frames: list[tuple[float, str]] = []  # when each frame was written, and the field's text in it

@@ -30,7 +30,7 @@ from rnntui.engine.presets import Preset
 from rnntui.engine.record import RunRecord
 from rnntui.engine.store import Recorder, StoreError
 
-from ..collector import hold_survivors, release_survivors
+from ..collector import collect_when_quiet, hold_survivors, release_survivors
 from ..messages import RunEnded, RunUpdated
 from ..screens.confirm import ConfirmDiscard
 from ..screens.export import ExportScreen
@@ -337,6 +337,8 @@ class LabScreen(Screen[None]):
         keypress never waits behind a whole-screen redraw; a full cycle stays under 0.25 s.
         Views off screen (another tab or screen) stay stale and catch up once shown."""
         if not self.app.is_running:  # shutting down: the views are being removed
+            return
+        if collect_when_quiet(self.app.last_key):
             return
         for offset in range(len(VIEWS)):
             name = VIEWS[(self._turn + offset) % len(VIEWS)]
