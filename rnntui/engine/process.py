@@ -4,7 +4,7 @@ A training loop in the TUI's process shares one GIL with the event loop: a tiny
 model lost a third of its speed to the screen, and a keypress waited behind the
 training thread (GIL hand-offs of 5 ms, several in a row). A child process has
 its own interpreter and its own core. Its events come back in batches over a
-pipe (at least every ``BATCH_SECONDS``, at once for anything but a step, and at
+pipe (``BATCH_SECONDS`` apart at most, at once for anything but a step, and at
 once when paused); pause, step and stop go the other way through
 :meth:`RunControl.mirror`. Children fork from a server that has imported torch
 already (``forkserver``, where the platform has it), so only the first run pays
@@ -12,6 +12,8 @@ for the import. A child whose parent dies finds its pipe closed and stops.
 
 The parent is sent the model's weights as the run ends, and asks for them while
 it is paused, so an inspector can rebuild the model here (:meth:`model_copy`).
+As everywhere with multiprocessing, a script that starts runs this way must
+guard its entry point (``if __name__ == "__main__":``): the server imports it.
 """
 
 from __future__ import annotations
