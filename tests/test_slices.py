@@ -7,7 +7,7 @@ import torch
 
 from rnntui.engine.config import RunConfig
 from rnntui.engine.model import RecurrentModel
-from rnntui.engine.analysis.slices import gradient_slice, random_plane, recurrent_scale_slice
+from rnntui.engine.analysis.slices import Cancelled, gradient_slice, random_plane, recurrent_scale_slice
 from rnntui.engine.tasks import make_task
 from rnntui.engine.training import evaluate
 
@@ -59,3 +59,26 @@ def test_plane_origin_is_the_run_member_and_is_reproducible():
     assert all(torch.equal(a, b) for a, b in zip(before, weights(model)))
     again = random_plane(model, task, batch, torch.tensor([0.5]), torch.tensor([1.0]), seed=3)
     assert float(again.losses[0, 0]) == pytest.approx(float(plane.losses[1, 2]), rel=1e-9)
+
+
+@pytest.mark.parametrize("slice_of", ["gradient", "scale", "plane"])
+def test_a_slice_stops_before_the_next_evaluation_once_cancelled_and_restores_the_run(slice_of):
+    """Closing the inspector (or quitting) must not wait for a slice of a big model to finish."""
+    model, task, batch, _ = setup("rnn_tanh")
+    before = weights(model)
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(True)
+        return len(asked) > 3          # three evaluations, then stop
+
+    offsets = torch.linspace(-1, 1, 9)
+    with pytest.raises(Cancelled):
+        if slice_of == "gradient":
+            gradient_slice(model, task, batch, offsets, cancelled)
+        elif slice_of == "scale":
+            recurrent_scale_slice(model, task, batch, offsets + 1, cancelled)
+        else:
+            random_plane(model, task, batch, offsets, offsets, cancelled=cancelled)
+    assert len(asked) == 4
+    assert all(torch.equal(a, b) for a, b in zip(before, weights(model)))

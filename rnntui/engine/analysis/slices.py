@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 
@@ -39,7 +39,18 @@ class Plane:
     losses: torch.Tensor
 
 
-def _val_loss(model: RecurrentModel, task: Task, batch: Batch) -> float:
+class Cancelled(Exception):
+    """The caller's ``cancelled()`` said stop: raised between two loss evaluations."""
+
+
+def _never() -> bool:
+    return False
+
+
+def _val_loss(model: RecurrentModel, task: Task, batch: Batch, cancelled: Callable[[], bool]) -> float:
+    """One evaluation of the loss; a big model takes a second or more, so a caller can stop between them."""
+    if cancelled():
+        raise Cancelled
     return float(evaluate(model, task, batch)[0][0])
 
 
@@ -62,17 +73,19 @@ def _member0(tensor: torch.Tensor) -> torch.Tensor:
     return tensor * mask
 
 
-def _line(model, task, batch, directions: list[torch.Tensor], offsets: torch.Tensor) -> torch.Tensor:
+def _line(model, task, batch, directions: list[torch.Tensor], offsets: torch.Tensor,
+          cancelled: Callable[[], bool]) -> torch.Tensor:
     losses = []
     with _restored(model) as saved, torch.no_grad():
         for alpha in offsets.tolist():
             for (param, base), direction in zip(saved, directions):
                 param.copy_(base + alpha * direction)
-            losses.append(_val_loss(model, task, batch))
+            losses.append(_val_loss(model, task, batch, cancelled))
     return torch.tensor(losses, dtype=torch.float64)
 
 
-def gradient_slice(model: RecurrentModel, task: Task, batch: Batch, offsets: torch.Tensor) -> Slice:
+def gradient_slice(model: RecurrentModel, task: Task, batch: Batch, offsets: torch.Tensor,
+                   cancelled: Callable[[], bool] = _never) -> Slice:
     """Loss at θ − α·g/‖g‖ for the validation gradient g: α > 0 goes downhill."""
     was_training = model.training
     model.eval()
@@ -86,14 +99,15 @@ def gradient_slice(model: RecurrentModel, task: Task, batch: Batch, offsets: tor
     grads = [_member0(p.grad) if p.grad is not None else torch.zeros_like(p) for p in model.parameters()]
     model.zero_grad(set_to_none=True)
     norm = math.sqrt(sum(float(g.pow(2).sum()) for g in grads)) or 1.0
-    return Slice(offsets, _line(model, task, batch, [-g / norm for g in grads], offsets))
+    return Slice(offsets, _line(model, task, batch, [-g / norm for g in grads], offsets, cancelled))
 
 
-def recurrent_scale_slice(model: RecurrentModel, task: Task, batch: Batch, scales: torch.Tensor) -> Slice:
+def recurrent_scale_slice(model: RecurrentModel, task: Task, batch: Batch, scales: torch.Tensor,
+                          cancelled: Callable[[], bool] = _never) -> Slice:
     """Loss with every layer's W_hh multiplied by s (s = 1 is the run); ρ scales with it."""
     recurrent = {id(layer.w_hh) for layer in model.layers}
     directions = [_member0(p.detach()) if id(p) in recurrent else torch.zeros_like(p) for p in model.parameters()]
-    losses = _line(model, task, batch, directions, scales - 1.0)
+    losses = _line(model, task, batch, directions, scales - 1.0, cancelled)
     rho = None
     if model.cell in ("rnn_tanh", "rnn_relu"):
         rho = scales.double() * spectral_radius(model.layers[0].w_hh[0])
@@ -115,7 +129,7 @@ def filter_normalised_direction(model: RecurrentModel, generator: torch.Generato
 
 
 def random_plane(model: RecurrentModel, task: Task, batch: Batch, alphas: torch.Tensor, betas: torch.Tensor,
-                 seed: int = 0) -> Plane:
+                 seed: int = 0, cancelled: Callable[[], bool] = _never) -> Plane:
     """Loss over the plane spanned by two filter-normalised random directions."""
     generator = torch.Generator().manual_seed(seed)
     first = filter_normalised_direction(model, generator)
@@ -126,5 +140,5 @@ def random_plane(model: RecurrentModel, task: Task, batch: Batch, alphas: torch.
             for i, alpha in enumerate(alphas.tolist()):
                 for (param, base), d1, d2 in zip(saved, first, second):
                     param.copy_(base + alpha * d1 + beta * d2)
-                losses[j, i] = _val_loss(model, task, batch)
+                losses[j, i] = _val_loss(model, task, batch, cancelled)
     return Plane(alphas, betas, losses)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 
@@ -72,18 +72,24 @@ def symmetric(span: float, side: int) -> torch.Tensor:
     return torch.arange(-side, side + 1, dtype=torch.float64) * (span / side)
 
 
-def stages(snap: Snapshot, ranges: Ranges) -> Iterator[tuple[str, object]]:
-    """("profile", JacobianProfile), ("gradient", Slice), ("scale", Slice), then ("plane", Plane) per row."""
+def stages(snap: Snapshot, ranges: Ranges, cancelled: Callable[[], bool]) -> Iterator[tuple[str, object]]:
+    """("profile", JacobianProfile), ("gradient", Slice), ("scale", Slice), then ("plane", Plane) per row.
+
+    ``cancelled`` is asked before every loss evaluation (a second or more each on a big model): once it
+    says True, the slices raise ``Cancelled``, so closing the inspector or quitting never waits for them.
+    """
     model, task, batch = snap.model, snap.task, snap.batch
     yield "profile", model_profile(model, batch.inputs[0, 0])
-    yield "gradient", gradient_slice(model, task, batch, symmetric(ranges.zoom * snap.weight_norm, LINE_SIDE))
+    yield "gradient", gradient_slice(model, task, batch, symmetric(ranges.zoom * snap.weight_norm, LINE_SIDE),
+                                     cancelled)
     if snap.rho:   # sweep ρ itself from 0 past 1, so the crossing is always on the plot
         scales = torch.linspace(0, max(2.0, 1.5 * snap.rho), SCALE_POINTS, dtype=torch.float64) / snap.rho
     else:
         scales = torch.linspace(0, 2, SCALE_POINTS, dtype=torch.float64)
-    yield "scale", recurrent_scale_slice(model, task, batch, scales)
+    yield "scale", recurrent_scale_slice(model, task, batch, scales, cancelled)
     offsets = symmetric(ranges.zoom, PLANE_SIDE)
     rows = []
     for beta in offsets:   # row by row, so the screen can show progress and a cancelled worker stops early
-        rows.append(random_plane(model, task, batch, offsets, beta.view(1), seed=ranges.seed).losses)
+        rows.append(random_plane(model, task, batch, offsets, beta.view(1), seed=ranges.seed,
+                                 cancelled=cancelled).losses)
         yield "plane", Plane(offsets, offsets[:len(rows)], torch.cat(rows))

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from rnntui.engine.analysis.slices import Cancelled
 from rnntui.ui.session import LiveRun
 
 from ..screens.help import HelpScreen, help_binding
@@ -143,10 +144,10 @@ class InspectScreen(Screen):
                 time.sleep(0.05)
                 snap = take_snapshot(self.run)
             self.post_message(self.Part(generation, "snapshot", snap))
-            for name, value in stages(snap, ranges):
-                if worker.is_cancelled:
-                    return
+            for name, value in stages(snap, ranges, lambda: worker.is_cancelled):
                 self.post_message(self.Part(generation, name, value))
+        except Cancelled:   # closed, recomputed or quitting: nobody waits for the rest
+            return
         except Exception as exc:     # a failed view must not take the UI down
             self.post_message(self.Part(generation, "failed", str(exc) or type(exc).__name__))
 
