@@ -8,11 +8,12 @@ import gc
 import os
 import subprocess
 import sys
+import time
 
 from textual.app import App, ComposeResult
 
 from rnntui.ui import collector
-from rnntui.ui.widgets.cached import BUILDER, CachedLines
+from rnntui.ui.widgets.cached import BUILDER, CachedLines, LineBuilder
 from rnntui.ui.app import RnnTuiApp
 
 from ui_helpers import LONG, wait_until
@@ -102,3 +103,18 @@ async def test_the_training_loop_runs_in_another_process():
         await wait_until(pilot, lambda: not app.runs[0].active)
     child.join(10)
     assert not child.is_alive()
+
+
+def test_a_build_waits_for_a_gap_in_the_keys_but_not_for_ever():
+    builder = LineBuilder()
+    started = time.monotonic()
+    builder._wait_for_a_gap_in_the_keys()                   # no keys: at once
+    assert time.monotonic() - started < 0.01
+    typed = time.monotonic()
+    builder.last_key = lambda: typed                         # a key just now: wait for the gap
+    builder._wait_for_a_gap_in_the_keys()
+    assert time.monotonic() - typed >= LineBuilder.KEY_GAP
+    builder.last_key = time.monotonic                        # keys without pause: at most the longest deferral
+    started = time.monotonic()
+    builder._wait_for_a_gap_in_the_keys()
+    assert LineBuilder.LONGEST_DEFER <= time.monotonic() - started < LineBuilder.LONGEST_DEFER + 0.1

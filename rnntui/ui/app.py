@@ -31,6 +31,7 @@ from .commands import RnnCommands
 from .lab import LabScreen
 from .screens.confirm import ConfirmQuit
 from .session import LiveRun
+from .widgets.cached import BUILDER, LineBuilder
 
 DEFAULT_PRESET = "latching-srnn"
 EXIT_HANGUP = 129
@@ -89,6 +90,7 @@ class RnnTuiApp(App[int]):
         # the training process: it gets the lock back within 1 ms of asking instead of 5 (p95 of a
         # keypress at 160x48: 17-27 ms against 25-32 ms, bench/ui_latency.py).
         sys.setswitchinterval(SWITCH_SECONDS)
+        BUILDER.last_key = lambda: self.last_key   # plot builds wait for a gap in the typing
         if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGHUP"):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
 
@@ -123,6 +125,7 @@ class RnnTuiApp(App[int]):
 
     def on_unmount(self) -> None:
         release_survivors()   # the collector's own schedule again (rnntui.ui.collector)
+        BUILDER.last_key = LineBuilder.no_keys
         for run in self.runs:
             run.control.stop()
         self.store.close()   # commits what was sent; a run still stopping finds the store closed
