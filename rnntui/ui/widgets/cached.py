@@ -121,7 +121,7 @@ class LineBuilder:
     """
 
     KEY_GAP = 0.03
-    LONGEST_DEFER = 0.1
+    LONGEST_DEFER = 0.04
 
     def __init__(self) -> None:
         self._queue: SimpleQueue[CachedLines] = SimpleQueue()
@@ -149,10 +149,14 @@ class LineBuilder:
         while True:
             widget = self._queue.get()
             self._wait_for_a_gap_in_the_keys()
+            if not widget.is_attached:   # its app or screen has gone meanwhile
+                widget._building = False
+                continue
             try:
                 widget._build_in_thread()
             except Exception:   # one widget's failed build must not end the builds of the others
-                logging.getLogger(__name__).exception("building %r failed", widget)
+                if widget.is_attached:   # else its app closed mid-build: nothing failed that matters
+                    logging.getLogger(__name__).exception("building %r failed", widget)
             del widget   # nothing of a built widget stays reachable from this thread
 
 
