@@ -113,3 +113,20 @@ def test_a_hang_up_stops_the_run_keeps_it_and_exits_129(tmp_path, monkeypatch):
         (summary,) = store.page()
         assert summary.status == "stopped" and summary.reached_step > 0
         assert len(store.load(summary.id).steps) == summary.reached_step
+
+
+def test_a_terminal_closed_right_after_the_first_screen_leaves_no_process(tmp_path, monkeypatch):
+    """Closed this early, Textual's shutdown blocked for ever writing to the dead terminal: every one
+    of three such apps was still alive minutes later. After a hang-up the app ends within seconds."""
+    monkeypatch.chdir(tmp_path)
+    marker = f"early-{tmp_path.name}"
+    terminal = Terminal("early", 160, 48, f"cd {tmp_path} && " + app_command("smoke", True).replace(
+        "import os;", f"import os; '{marker}';"))
+    try:
+        terminal.wait_for("Live")
+    finally:
+        terminal.close()
+    deadline = time.monotonic() + 15
+    while subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "the app outlived its terminal"
+        time.sleep(0.2)

@@ -36,6 +36,7 @@ from .widgets.cached import BUILDER, LineBuilder
 DEFAULT_PRESET = "latching-srnn"
 EXIT_HANGUP = 129
 RECORD_WAIT_SECONDS = 10.0   # a stopped run ends within a second; then its last commit
+SHUTDOWN_SECONDS = 5.0       # after a hang-up, how long Textual's shutdown may take
 SWITCH_SECONDS = 0.001       # how soon the event loop gets the interpreter lock back (see on_mount)
 FALLBACK = Preset(name="custom", title="Engine defaults", mirrors="",
                   description="No preset files were found: these are RunConfig's defaults.",
@@ -121,6 +122,14 @@ class RnnTuiApp(App[int]):
         for run in self.runs:
             if run.active or run.store_id is not None:
                 run.recorded.wait(RECORD_WAIT_SECONDS)
+        if code == EXIT_HANGUP:
+            # The terminal is gone. Textual's shutdown still writes to it, and a hang-up soon after the
+            # start left it blocked for ever on its full output queue: everything is stored by now, so
+            # if the shutdown has not ended the process within SHUTDOWN_SECONDS, end it here.
+            self.call_from_thread(self.store.close)
+            watchdog = threading.Timer(SHUTDOWN_SECONDS, os._exit, args=(code,))
+            watchdog.daemon = True
+            watchdog.start()
         self.call_from_thread(self.exit, return_code=code)
 
     def on_unmount(self) -> None:
