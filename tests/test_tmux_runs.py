@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from rnntui.engine.store import RunStore
+
+from test_tmux_contrast import assert_process_ends
 from test_runs_ui import earlier_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +128,4 @@ def test_a_terminal_closed_right_after_the_first_screen_leaves_no_process(tmp_pa
         terminal.wait_for("Live")
     finally:
         terminal.close()
-    deadline = time.monotonic() + 15
-    while subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0:
-        assert time.monotonic() < deadline, "the app outlived its terminal"
-        time.sleep(0.2)
+    assert_process_ends(marker)
