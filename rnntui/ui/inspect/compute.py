@@ -54,8 +54,7 @@ class Ranges:
 def take_snapshot(run: LiveRun) -> Snapshot | None:
     """Copy the run's model if its weights are still (run over, or parked at the pause gate); else None."""
     trainer = run.trainer
-    ended = run.record.ended
-    model = trainer.model_copy(ended)
+    model = trainer.model_copy(run.record.ended)
     if model is None:
         return None
     step = run.record.last_step

@@ -281,7 +281,8 @@ class LabScreen(Screen[None]):
         try:
             trainer = ProcessTrainer(run.record.config)   # its own interpreter: see rnntui.engine.process
             for event in trainer.run(run.control):
-                run.trainer = trainer   # the model exists: the inspector may ask for it
+                if run.trainer is None:
+                    run.trainer = trainer   # the model exists: the inspector may ask for it
                 run.record.apply(event)
                 recorder.apply(event)
                 now = time.monotonic()
